@@ -1,0 +1,13 @@
+"""skdistill: model distillation and learning with privileged information.
+
+Scikit-learn estimators whose student learns from ordinary features ``X`` while
+being guided by the answers of an already fitted *teacher*, which may see
+privileged features ``X_star`` available at training time only (Grabovoy &
+Strijov, 2021; Lopez-Paz et al., 2016; Hinton et al., 2015).
+"""
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "__version__",
+]
