@@ -6,8 +6,13 @@ privileged features ``X_star`` available at training time only (Grabovoy &
 Strijov, 2021; Lopez-Paz et al., 2016; Hinton et al., 2015).
 """
 
+from ._regressor import DistilledRegressor
+from ._teacher import teacher_answers
+
 __version__ = "0.1.0"
 
 __all__ = [
+    "DistilledRegressor",
+    "teacher_answers",
     "__version__",
 ]

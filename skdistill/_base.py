@@ -1,0 +1,36 @@
+"""Machinery shared by the distilled estimators: keeping a fitted teacher."""
+
+import copy
+
+from sklearn.base import clone
+
+
+class TeacherMixin:
+    """Keep the fitted teacher through ``clone`` and hide its parameters.
+
+    scikit-learn's ``clone`` would replace a fitted teacher by an unfitted
+    copy, and ``GridSearchCV`` clones the estimator once per candidate and
+    fold. The teacher is knowledge handed to the student, not a
+    hyper-parameter: clones share the very same teacher object, which is never
+    refit. ``get_params(deep=True)`` does not descend into the teacher, so a
+    search cannot change the user's fitted teacher in place through
+    ``teacher__*`` parameters; set a different ``teacher`` instead.
+    """
+
+    def __sklearn_clone__(self):
+        params = self.get_params(deep=False)
+        new_params = {
+            name: value if name == "teacher" else clone(value, safe=False)
+            for name, value in params.items()
+        }
+        new_object = type(self)(**new_params)
+        # What BaseEstimator's clone keeps besides the parameters: metadata
+        # requests (set_fit_request) and the set_output configuration.
+        for attribute in ("_metadata_request", "_sklearn_output_config"):
+            if attribute in self.__dict__:
+                setattr(new_object, attribute, copy.deepcopy(self.__dict__[attribute]))
+        return new_object
+
+    def get_params(self, deep=True):
+        params = super().get_params(deep=deep)
+        return {name: value for name, value in params.items() if not name.startswith("teacher__")}

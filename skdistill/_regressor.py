@@ -1,0 +1,333 @@
+"""DistilledRegressor: the paper's closed form for regression (SPEC section 3)."""
+
+from numbers import Real
+
+import numpy as np
+import scipy.linalg
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, RegressorMixin, _fit_context, clone
+from sklearn.utils._param_validation import HasMethods, Interval
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    has_fit_parameter,
+    validate_data,
+)
+
+from ._base import TeacherMixin
+from ._teacher import regression_answers
+
+# Rows per block when accumulating the centred Gram matrix: large enough for
+# BLAS to run at full speed, small enough to avoid copying X whole.
+_GRAM_BLOCK_ROWS = 8192
+
+
+def distilled_targets(y, privileged, *, teacher_weight, sigma, sigma_teacher):
+    """Corrected targets and per-row weights of the paper's regression theorem.
+
+    The distilled objective
+    ``sum_{i not in I} (y_i - g_i)^2 / sigma^2
+    + sum_{i in I} [(1 - lam) (y_i - g_i)^2 / sigma^2 + lam (s_i - g_i)^2 / sigma_s^2]``
+    equals ``sum_i a_i (y''_i - g_i)^2 / sigma^2`` up to a constant, with the
+    weights and targets returned here (weights relative to ``1 / sigma^2``,
+    so rows outside I weigh exactly one).
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,)
+        True targets.
+    privileged : PrivilegedData
+        Mask and teacher answers ``s`` on the privileged rows.
+    teacher_weight, sigma, sigma_teacher : float
+        lambda, sigma and sigma_s of the paper.
+
+    Returns
+    -------
+    targets : ndarray of shape (n_samples,)
+    weights : ndarray of shape (n_samples,)
+    """
+    targets = np.array(y, dtype=np.float64)
+    weights = np.ones_like(targets)
+    if privileged.answers is None:
+        return targets, weights
+    mask = privileged.mask
+    # Precisions of the two likelihoods, relative to 1 / sigma^2.
+    label_precision = 1.0 - teacher_weight
+    teacher_precision = teacher_weight * (sigma / sigma_teacher) ** 2
+    total = label_precision + teacher_precision
+    targets[mask] = (label_precision * targets[mask] + teacher_precision * privileged.answers) / total
+    weights[mask] = total
+    return targets, weights
+
+
+def _weighted_ridge(X, y, weights, alpha, fit_intercept):
+    """Solve ``min_b,c sum_i w_i (y_i - x_i b - c)^2 + alpha ||b||^2`` exactly."""
+    n_features = X.shape[1]
+    if sp.issparse(X):
+        gram, rhs, x_mean, y_mean = _sparse_normal_equations(X, y, weights, fit_intercept)
+    else:
+        gram, rhs, x_mean, y_mean = _dense_normal_equations(X, y, weights, fit_intercept)
+    diagonal = np.arange(n_features)
+    gram[diagonal, diagonal] += alpha
+    coef = _solve_spd(gram, rhs)
+    if sp.issparse(X) and fit_intercept:
+        coef, intercept = coef[:n_features], coef[n_features]
+    elif fit_intercept:
+        intercept = y_mean - x_mean @ coef
+    else:
+        intercept = 0.0
+    return coef, float(intercept)
+
+
+def _dense_normal_equations(X, y, weights, fit_intercept):
+    # Centring block by block keeps the Gram matrix accurate (no cancellation
+    # from large feature means) without a centred copy of the whole X.
+    n_features = X.shape[1]
+    sw_sum = weights.sum()
+    x_mean = (weights @ X) / sw_sum if fit_intercept else np.zeros(n_features)
+    y_mean = (weights @ y) / sw_sum if fit_intercept else 0.0
+    gram = np.zeros((n_features, n_features))
+    rhs = np.zeros(n_features)
+    root_w = np.sqrt(weights)
+    for start in range(0, X.shape[0], _GRAM_BLOCK_ROWS):
+        rows = slice(start, start + _GRAM_BLOCK_ROWS)
+        block = X[rows] - x_mean
+        block *= root_w[rows, None]
+        gram += block.T @ block
+        rhs += block.T @ ((y[rows] - y_mean) * root_w[rows])
+    return gram, rhs, x_mean, y_mean
+
+
+def _sparse_normal_equations(X, y, weights, fit_intercept):
+    # Sparse X is never centred (that would densify it); the intercept is an
+    # extra unpenalised column of the normal equations instead.
+    weighted = X.multiply(weights[:, None]).tocsr()
+    gram = (X.T @ weighted).toarray()
+    rhs = np.asarray(weighted.T @ y).ravel()
+    if fit_intercept:
+        column = np.asarray(weighted.sum(axis=0)).ravel()
+        gram = np.block([[gram, column[:, None]], [column[None, :], np.array([[weights.sum()]])]])
+        rhs = np.append(rhs, weights @ y)
+    return gram, rhs, None, None
+
+
+def _solve_spd(gram, rhs):
+    """Cholesky solve; minimum-norm least squares when gram is (near) singular."""
+    size = gram.shape[0]
+    if size == 0:
+        return np.zeros(0)
+    try:
+        factor = scipy.linalg.cho_factor(gram, lower=False, check_finite=False)
+        anorm = np.abs(gram).sum(axis=0).max()
+        rcond, info = scipy.linalg.lapack.dpocon(factor[0], anorm)
+        if info == 0 and rcond > size * np.finfo(np.float64).eps:
+            return scipy.linalg.cho_solve(factor, rhs, check_finite=False)
+    except np.linalg.LinAlgError:
+        pass
+    # Rank-deficient design: the minimum-norm solution, as LinearRegression's lstsq.
+    return scipy.linalg.pinvh(gram) @ rhs
+
+
+class DistilledRegressor(TeacherMixin, RegressorMixin, BaseEstimator):
+    """Regression student distilled from a fitted teacher.
+
+    The student ``g`` minimises the paper's objective (Grabovoy & Strijov,
+    2021, section 3)::
+
+        sum_{i not in I} (y_i - g(x_i))^2 / sigma^2
+        + (1 - teacher_weight) sum_{i in I} (y_i - g(x_i))^2 / sigma^2
+        + teacher_weight sum_{i in I} (s_i - g(x_i))^2 / sigma_teacher^2
+
+    where ``s_i`` is the teacher's answer for object ``i`` and ``I`` the
+    privileged rows. For any model this equals weighted least squares on
+    corrected targets, so the default linear student is solved in closed
+    form and any regressor accepting ``sample_weight`` solves it exactly.
+
+    Parameters
+    ----------
+    teacher : object, default=None
+        A fitted regressor (anything with ``predict``), a ``torch.nn.Module``
+        or a callable mapping privileged features to predictions. It is
+        never refit, and clones of this estimator share it. None means no
+        teacher: then ``teacher_output`` gives the answers, or there is no
+        privileged information and the fit is plain (ridge) least squares.
+    teacher_weight : float, default=0.5
+        Weight lambda in [0, 1] of the teacher's answers on privileged rows.
+    sigma : float, default=1.0
+        Standard deviation of the label noise (sigma of the paper, read as a
+        standard deviation: weight ``1 / sigma**2``).
+    sigma_teacher : float, default=1.0
+        Standard deviation of the teacher's answers around the student
+        (sigma_s of the paper).
+    student : regressor, default=None
+        None fits a linear model in closed form. Otherwise a scikit-learn
+        regressor whose ``fit`` accepts ``sample_weight``; a clone is fitted
+        on the corrected targets and weights, which solves the distilled
+        problem exactly for any model class.
+    alpha : float, default=0.0
+        L2 penalty on the coefficients of the linear student (the intercept
+        is not penalised), added to the objective above multiplied by
+        ``sigma**2``: with ``sigma=1`` it is ``Ridge``'s ``alpha``. Ignored
+        when ``student`` is given.
+    fit_intercept : bool, default=True
+        Whether the linear student has an intercept. Ignored when
+        ``student`` is given.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,)
+        Coefficients of the linear student (when ``student`` is None).
+    intercept_ : float
+        Intercept of the linear student (0.0 when ``fit_intercept=False``).
+    student_ : regressor
+        The fitted clone of ``student`` (when ``student`` is given).
+    privileged_mask_ : ndarray of bool of shape (n_samples,)
+        The privileged rows used in the last fit.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when ``X`` has string column names.
+
+    See Also
+    --------
+    DistilledClassifier : The same idea for classification.
+    sklearn.linear_model.Ridge : What the linear student equals on the
+        corrected targets and weights.
+
+    Notes
+    -----
+    Per row, with ``a = (1 - lambda) + lambda * sigma**2 / sigma_teacher**2``
+    on privileged rows and ``a = 1`` elsewhere, the corrected target is
+    ``((1 - lambda) y + lambda (sigma / sigma_teacher)**2 s) / a`` and the
+    row's weight is ``a`` (times ``sample_weight``). The linear student
+    solves the weighted normal equations by Cholesky factorisation, with a
+    minimum-norm least-squares fallback when ``X`` is rank deficient.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LinearRegression
+    >>> from skdistill import DistilledRegressor
+    >>> rng = np.random.RandomState(0)
+    >>> X_star = rng.normal(size=(200, 3))
+    >>> X = X_star[:, :2] + 0.1 * rng.normal(size=(200, 2))
+    >>> y = X_star.sum(axis=1) + 0.1 * rng.normal(size=200)
+    >>> teacher = LinearRegression().fit(X_star, y)
+    >>> student = DistilledRegressor(teacher, teacher_weight=0.5)
+    >>> student.fit(X, y, X_star=X_star).coef_.shape
+    (2,)
+    """
+
+    _parameter_constraints = {
+        "teacher": [HasMethods("predict"), callable, None],
+        "teacher_weight": [Interval(Real, 0, 1, closed="both")],
+        "sigma": [Interval(Real, 0, None, closed="neither")],
+        "sigma_teacher": [Interval(Real, 0, None, closed="neither")],
+        "student": [HasMethods(["fit", "predict"]), None],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "fit_intercept": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        teacher=None,
+        *,
+        teacher_weight=0.5,
+        sigma=1.0,
+        sigma_teacher=1.0,
+        student=None,
+        alpha=0.0,
+        fit_intercept=True,
+    ):
+        self.teacher = teacher
+        self.teacher_weight = teacher_weight
+        self.sigma = sigma
+        self.sigma_teacher = sigma_teacher
+        self.student = student
+        self.alpha = alpha
+        self.fit_intercept = fit_intercept
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y, *, X_star=None, privileged_mask=None, teacher_output=None, sample_weight=None):
+        """Fit the student on ``X`` guided by the teacher's answers.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The student's features.
+        y : array-like of shape (n_samples,)
+            Target values.
+        X_star : array-like of shape (n_samples, n_privileged_features), default=None
+            Privileged features the teacher sees; full length, aligned with
+            ``X``; rows outside ``privileged_mask`` may hold NaN. None means
+            the teacher sees ``X`` (Hinton's distillation).
+        privileged_mask : array-like of bool of shape (n_samples,), default=None
+            Rows with privileged information (the set I). None means all.
+        teacher_output : array-like of shape (n_samples,), default=None
+            Precomputed teacher answers (NaN allowed outside the mask); the
+            teacher is then not called.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-row weights, multiplying the distillation weights.
+
+        Returns
+        -------
+        self : DistilledRegressor
+            The fitted estimator.
+        """
+        X_raw = X
+        X, y = validate_data(
+            self, X, y, accept_sparse=["csr", "csc"], y_numeric=True, dtype=np.float64
+        )
+        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        privileged = regression_answers(
+            self, X_raw, X_star=X_star, privileged_mask=privileged_mask, teacher_output=teacher_output
+        )
+        targets, weights = distilled_targets(
+            y,
+            privileged,
+            teacher_weight=self.teacher_weight,
+            sigma=self.sigma,
+            sigma_teacher=self.sigma_teacher,
+        )
+        weights *= sample_weight
+        self.privileged_mask_ = privileged.mask
+        if self.student is None:
+            self.coef_, self.intercept_ = _weighted_ridge(
+                X, targets, weights, self.alpha, self.fit_intercept
+            )
+            return self
+        if not has_fit_parameter(self.student, "sample_weight"):
+            raise TypeError(
+                f"student {type(self.student).__name__} does not accept sample_weight in "
+                "fit; the distilled problem is weighted least squares, so the student "
+                "must support sample_weight."
+            )
+        self.student_ = clone(self.student).fit(X_raw, targets, sample_weight=weights)
+        return self
+
+    def predict(self, X):
+        """Predict with the student from ordinary features only.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted values.
+        """
+        check_is_fitted(self)
+        if hasattr(self, "student_"):
+            validate_data(
+                self, X, accept_sparse=True, reset=False, dtype=None, ensure_all_finite=False
+            )
+            return self.student_.predict(X)
+        X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False, dtype=np.float64)
+        return np.asarray(X @ self.coef_).ravel() + self.intercept_
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = self.student is None
+        return tags
