@@ -229,6 +229,9 @@ def test_fetch_file_progress_bar_and_interrupted_download(monkeypatch, tmp_path)
     _FakeBar.instances.clear()
     _base.fetch_file("http://x.invalid/g", tmp_path / "g", progress=False)
     assert _FakeBar.instances == []
+    monkeypatch.setattr(_base, "tqdm", None)  # tqdm not installed
+    _base.fetch_file("http://x.invalid/g2", tmp_path / "g2")
+    assert (tmp_path / "g2").read_bytes() == payload
 
     class Broken(_FakeResponse):
         def read(self, size=-1):
@@ -388,7 +391,10 @@ def test_load_fashion_mnist_not_found(clean_env, tmp_path):
 def _serve_tiny_fashion(monkeypatch, server, checksum=None):
     arrays = _tiny_fashion(server)
     checksums = {
-        name: ("sha256", checksum or hashlib.sha256((server / name).read_bytes()).hexdigest())
+        name: (
+            "sha256",
+            checksum or hashlib.sha256((server / name).read_bytes()).hexdigest(),
+        )
         for name in _fashion_mnist._FILES.values()
     }
     monkeypatch.setattr(_fashion_mnist, "FASHION_MNIST_URL", server.as_uri() + "/")
@@ -460,7 +466,10 @@ def test_load_fashion_mnist_real_debian_files():
         ("@Bob I slept  only 4 Hours :(", "name i slept only number hours :("),
         ("@user_1 @other2: thanks!", "name name : thanks!"),
         ("mail me at joe@example.com", "mail me at joe@example.com"),
-        ("see you at 10:30 for 3.5 km, 1,000 people", "see you at number for number km, number people"),
+        (
+            "see you at 10:30 for 3.5 km, 1,000 people",
+            "see you at number for number km, number people",
+        ),
         ("2day is   GR8\tright?\n", "number day is gr number right?"),
         ("  spaces\u00a0everywhere  ", "spaces everywhere"),
         ("", ""),
@@ -481,7 +490,9 @@ def _tiny_tweets(folder):
     (folder / "negative.txt").write_bytes(
         "I hate Mondays\n\n@boss 2 meetings today \r\n   \nworst.\n".encode()
     )
-    (folder / "positive.txt").write_bytes("Love it ❤\n@Ann thx for 100 likes".encode())
+    (folder / "positive.txt").write_bytes(
+        "Love it ❤\n@Ann thx for 100 likes".encode()
+    )
 
 
 def test_load_sentiment140_tiny(clean_env, tmp_path):
@@ -508,7 +519,8 @@ def test_load_sentiment140_tiny(clean_env, tmp_path):
 def test_load_sentiment140_locations(clean_env, tmp_path):
     _tiny_tweets(tmp_path / "sub" / "sentiment140_100k")
     assert len(load_sentiment140(tmp_path / "sub").data) == 5
-    clean_env.setenv("SKDISTILL_SENTIMENT140", str(tmp_path / "sub" / "sentiment140_100k"))
+    folder = tmp_path / "sub" / "sentiment140_100k"
+    clean_env.setenv("SKDISTILL_SENTIMENT140", str(folder))
     assert len(load_sentiment140().data) == 5
     clean_env.delenv("SKDISTILL_SENTIMENT140")
     clean_env.setenv("SKDISTILL_DATA", str(tmp_path / "sub"))
