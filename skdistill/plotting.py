@@ -83,7 +83,11 @@ def _split_of_label(label):
     if match is None:
         return None, str(label)
     split = match.group("split").lower()
-    split = "train" if split.startswith("train") else "test" if split.startswith("test") else "val"
+    split = (
+        "train"
+        if split.startswith("train")
+        else "test" if split.startswith("test") else "val"
+    )
     return split, match.group("model").lower()
 
 
@@ -277,12 +281,37 @@ def plot_loss_curve(
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if logy:
+        from matplotlib.ticker import FuncFormatter, NullFormatter
+
         ax.set_yscale("log")
+        # plain numbers (0.5, not 5 x 10^-1); label the minor ticks too when the
+        # losses span less than a decade, else there would be no label at all
+        plain = FuncFormatter(lambda value, _: f"{value:g}")
+        ax.yaxis.set_major_formatter(plain)
+        low = min(np.nanmin(loss) for _, loss, _ in entries)
+        high = max(np.nanmax(loss) for _, loss, _ in entries)
+        ax.yaxis.set_minor_formatter(plain if high / low < 10 else NullFormatter())
+    if twin is not None:
+        # keep the losses and their legend above the twin's lines
+        ax.set_zorder(twin.get_zorder() + 1)
+        ax.patch.set_visible(False)
     if title is not None:
         ax.set_title(title)
     ax.grid(True, alpha=0.3)
-    if len(handles) > 1 or not single:
-        ax.legend(handles=handles, labels=[h.get_label() for h in handles], loc="best")
+    labels = [h.get_label() for h in handles]
+    if twin is not None:
+        # "best" would only avoid the lines of ``ax``: put the legend below.
+        ncol = 1 if max(map(len, labels)) > 30 else min(len(handles), 2)
+        ax.legend(
+            handles=handles,
+            labels=labels,
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.13),
+            ncol=ncol,
+            frameon=False,
+        )
+    elif len(handles) > 1 or not single:
+        ax.legend(handles=handles, labels=labels, loc="best")
     return ax
 
 
@@ -419,7 +448,9 @@ def plot_class_probabilities(
     ):
         n_draw = min(int(n_objects), shape[0])
     else:
-        raise ValueError(f"n_objects must be a positive integer or None; got {n_objects!r}.")
+        raise ValueError(
+            f"n_objects must be a positive integer or None; got {n_objects!r}."
+        )
 
     order = np.arange(n_draw)
     if sort_by is not None:
@@ -436,11 +467,15 @@ def plot_class_probabilities(
     plt = _import_pyplot()
     n_panels = len(arrays)
     if axes is None:
-        width = min(3.0 + 0.06 * n_draw, 6.0) * n_panels + 1.2
+        width = min(2.2 + 0.03 * n_draw, 4.5) * n_panels + 1.0
         height = max(2.4, 0.35 * shape[1] + 1.6)
         fig, axes = plt.subplots(
-            1, n_panels, figsize=(width, height), squeeze=False,
-            sharey=True, layout="constrained",
+            1,
+            n_panels,
+            figsize=(width, height),
+            squeeze=False,
+            sharey=True,
+            layout="constrained",
         )
         axes = axes.ravel()
     else:
@@ -462,7 +497,9 @@ def plot_class_probabilities(
             vmax=1.0,
         )
         panel.set_title(str(title))
-        panel.set_xlabel("object" if sort_by is None else f"object (sorted by {sort_by})")
+        panel.set_xlabel(
+            "object" if sort_by is None else f"object (sorted by {sort_by})"
+        )
         panel.set_yticks(np.arange(shape[1]), labels=names)
         if i == 0:
             panel.set_ylabel("class")
@@ -587,26 +624,47 @@ def plot_class_distribution(
                 markersize=4,
                 label=f"{names[k]}, λ={lam:g}",
             )
-    ax.axhline(1.0 / n_classes, color="0.5", linestyle=":", linewidth=1,
-               label=f"uniform (1/{n_classes})")
+    ax.axhline(
+        1.0 / n_classes,
+        color="0.5",
+        linestyle=":",
+        linewidth=1,
+        label=f"uniform (1/{n_classes})",
+    )
     ax.set_xscale("log")
     if np.unique(t_sorted).size <= 12:
-        ax.set_xticks(np.unique(t_sorted), labels=[f"{t:g}" for t in np.unique(t_sorted)])
+        ax.set_xticks(
+            np.unique(t_sorted), labels=[f"{t:g}" for t in np.unique(t_sorted)]
+        )
         ax.minorticks_off()
     ax.set_xlabel("temperature T")
     ax.set_ylabel("mean predicted probability")
     ax.set_title("Class distribution recovered by the student")
     ax.grid(True, alpha=0.3)
 
-    handles = [Line2D([], [], color=colors[k % len(colors)], linewidth=2, label=names[k])
-               for k in range(n_classes)]
+    handles = [
+        Line2D([], [], color=colors[k % len(colors)], linewidth=2, label=names[k])
+        for k in range(n_classes)
+    ]
     for j, lam in enumerate(weights):
         linestyle, marker = style_of(j)
-        handles.append(Line2D([], [], color="0.3", linestyle=linestyle, marker=marker,
-                              markersize=4, label=f"λ = {lam:g}"))
-    handles.append(Line2D([], [], color="0.5", linestyle=":", label=f"uniform (1/{n_classes})"))
-    ax.legend(handles=handles, loc="best", fontsize="small",
-              ncol=2 if len(handles) > 8 else 1)
+        handles.append(
+            Line2D(
+                [],
+                [],
+                color="0.3",
+                linestyle=linestyle,
+                marker=marker,
+                markersize=4,
+                label=f"λ = {lam:g}",
+            )
+        )
+    handles.append(
+        Line2D([], [], color="0.5", linestyle=":", label=f"uniform (1/{n_classes})")
+    )
+    ax.legend(
+        handles=handles, loc="best", fontsize="small", ncol=2 if len(handles) > 8 else 1
+    )
     return ax
 
 
@@ -649,7 +707,9 @@ def _column_values(column):
     mask = np.ma.getmaskarray(column) if np.ma.isMaskedArray(column) else None
     data = np.ma.getdata(column) if np.ma.isMaskedArray(column) else column
     values = list(np.asarray(data, dtype=object).ravel())
-    missing = np.zeros(len(values), dtype=bool) if mask is None else np.asarray(mask).ravel()
+    missing = (
+        np.zeros(len(values), dtype=bool) if mask is None else np.asarray(mask).ravel()
+    )
     values = [v.item() if isinstance(v, np.generic) else v for v in values]
     # A DataFrame of cv_results_ holds NaN where the masked array was masked.
     missing = missing | np.array(
@@ -686,8 +746,10 @@ def _auto_log(levels):
         return False
     if values.size == 2:
         return values[1] / values[0] >= 10
+
     def spread(d):
         return np.std(d) / np.mean(d)
+
     return spread(np.diff(np.log(values))) < spread(np.diff(values))
 
 
@@ -703,7 +765,9 @@ def _edges(levels, numeric, log):
         edges = np.array([t[0] - half, t[0] + half])
     else:
         mid = (t[:-1] + t[1:]) / 2
-        edges = np.concatenate([[t[0] - (t[1] - t[0]) / 2], mid, [t[-1] + (t[-1] - t[-2]) / 2]])
+        edges = np.concatenate(
+            [[t[0] - (t[1] - t[0]) / 2], mid, [t[-1] + (t[-1] - t[-2]) / 2]]
+        )
     return (10.0**edges if log else edges), positions
 
 
@@ -796,7 +860,9 @@ def plot_search_surface(
         raise ValueError(f"x and y name the same parameter {x_key!r}.")
     if score not in cv_results.keys():
         scores_available = sorted(
-            k for k in cv_results.keys() if "score" in str(k) and not str(k).startswith("split")
+            k
+            for k in cv_results.keys()
+            if "score" in str(k) and not str(k).startswith("split")
         )
         raise ValueError(
             f"score={score!r} is not a key of cv_results; available score keys: "
@@ -814,7 +880,9 @@ def plot_search_surface(
         )
     keep = ~(x_missing | y_missing)
     if not keep.any():
-        raise ValueError(f"no candidate in cv_results sets both {x_key!r} and {y_key!r}.")
+        raise ValueError(
+            f"no candidate in cv_results sets both {x_key!r} and {y_key!r}."
+        )
     x_values = [v for v, k in zip(x_values, keep) if k]
     y_values = [v for v, k in zip(y_values, keep) if k]
     scores = scores[keep]
@@ -879,8 +947,12 @@ def plot_search_surface(
                 r, g, b, _ = colormap(norm(grid[i, j]))
                 luminance = 0.299 * r + 0.587 * g + 0.114 * b
                 ax.text(
-                    x_pos[j], y_pos[i], f"{grid[i, j]:.3g}",
-                    ha="center", va="center", fontsize="small",
+                    x_pos[j],
+                    y_pos[i],
+                    f"{grid[i, j]:.3g}",
+                    ha="center",
+                    va="center",
+                    fontsize="small",
                     color="black" if luminance > 0.5 else "white",
                 )
 
@@ -890,13 +962,17 @@ def plot_search_surface(
             (x_edges[best_j], y_edges[best_i]),
             x_edges[best_j + 1] - x_edges[best_j],
             y_edges[best_i + 1] - y_edges[best_i],
-            fill=False, edgecolor="red", linewidth=2.5, gid="best-cell",
+            fill=False,
+            edgecolor="red",
+            linewidth=2.5,
+            gid="best-cell",
             label="best",
         )
     )
+    best_x = _format_value(x_levels[best_j])
+    best_y = _format_value(y_levels[best_i])
     ax.set_title(
-        f"{score}\nbest {grid[best_i, best_j]:.4g} at {x}={_format_value(x_levels[best_j])}, "
-        f"{y}={_format_value(y_levels[best_i])}",
+        f"{score}\nbest {grid[best_i, best_j]:.4g} at {x}={best_x}, {y}={best_y}",
         fontsize="medium",
     )
     ax.figure.colorbar(mesh, ax=ax, label=score)
