@@ -6,6 +6,7 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context, clone
+from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import (
     _check_sample_weight,
@@ -320,9 +321,8 @@ class DistilledRegressor(TeacherMixin, RegressorMixin, BaseEstimator):
         """
         check_is_fitted(self)
         if hasattr(self, "student_"):
-            validate_data(
-                self, X, accept_sparse=True, reset=False, dtype=None, ensure_all_finite=False
-            )
+            # Same rule for non-finite values as fit, which rejects them.
+            validate_data(self, X, accept_sparse=True, reset=False, dtype=None)
             return self.student_.predict(X)
         X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False, dtype=np.float64)
         return np.asarray(X @ self.coef_).ravel() + self.intercept_
@@ -330,4 +330,9 @@ class DistilledRegressor(TeacherMixin, RegressorMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = self.student is None
+        if self.student is not None:
+            try:  # a student that fits sparse X makes the distilled fit accept it
+                tags.input_tags.sparse = get_tags(self.student).input_tags.sparse
+            except (AttributeError, TypeError, ValueError):
+                pass  # a duck-typed student without scikit-learn tags
         return tags

@@ -11,6 +11,7 @@ import sys
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.special import log_softmax
 from sklearn.base import is_classifier
 from sklearn.exceptions import NotFittedError
@@ -147,6 +148,13 @@ def validate_privileged(
 
 
 def _rows(data, mask):
+    # _safe_indexing takes arrays, dataframes, lists and row-indexable sparse
+    # matrices; other sparse formats become CSR, and any other array-like (an
+    # object with only __array__) an ndarray.
+    if sp.issparse(data) and data.format not in ("csr", "csc"):
+        data = data.tocsr()
+    elif not hasattr(data, "shape") and not isinstance(data, (list, tuple)):
+        data = np.asarray(data)
     return _safe_indexing(data, np.flatnonzero(mask))
 
 
@@ -248,6 +256,7 @@ def regression_answers(estimator, X, *, X_star, privileged_mask, teacher_output)
 def _check_finite_rows(rows, name):
     check_array(
         rows,
+        accept_sparse=True,
         dtype=None,
         ensure_all_finite=True,
         ensure_min_samples=0,

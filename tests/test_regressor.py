@@ -20,6 +20,7 @@ from sklearn.linear_model import LinearRegression, Ridge
 from sklearn.neighbors import KNeighborsRegressor
 from sklearn.tree import DecisionTreeRegressor
 from sklearn.utils.validation import has_fit_parameter
+from threadpoolctl import threadpool_limits
 
 from skdistill import DistilledRegressor
 
@@ -287,11 +288,13 @@ def test_any_student_is_exact(student, teacher_weight, sigma, sigma_teacher):
     X, X_star, y, mask, sw, teacher = make_problem(n_samples=300, seed=5)
     Xt = teacher_features(X_star)
     s = teacher.predict(Xt)
-    est = DistilledRegressor(
-        teacher, teacher_weight=teacher_weight, sigma=sigma, sigma_teacher=sigma_teacher, student=student
-    ).fit(X, y, X_star=Xt, privileged_mask=mask, sample_weight=sw)
-    a, y2 = spec_weights_targets(y, s, mask, teacher_weight, sigma, sigma_teacher)
-    direct = clone(student).fit(X, y2, sample_weight=a * sigma**2 * sw)
+    # One OpenMP thread: HistGradientBoosting's threads crawl on a busy 2-core machine.
+    with threadpool_limits(limits=1, user_api="openmp"):
+        est = DistilledRegressor(
+            teacher, teacher_weight=teacher_weight, sigma=sigma, sigma_teacher=sigma_teacher, student=student
+        ).fit(X, y, X_star=Xt, privileged_mask=mask, sample_weight=sw)
+        a, y2 = spec_weights_targets(y, s, mask, teacher_weight, sigma, sigma_teacher)
+        direct = clone(student).fit(X, y2, sample_weight=a * sigma**2 * sw)
     X_test = make_problem(n_samples=100, seed=6)[0]
     assert_allclose(est.predict(X_test), direct.predict(X_test), rtol=RTOL, atol=1e-12)
     assert_allclose(est.predict(X), direct.predict(X), rtol=RTOL, atol=1e-12)
@@ -440,6 +443,64 @@ def test_sparse_equals_dense(fit_intercept, alpha, fmt):
     assert_allclose(sparse.coef_, dense.coef_, rtol=RTOL)
     assert_allclose(sparse.intercept_, dense.intercept_, rtol=RTOL, atol=1e-12)
     assert_allclose(sparse.predict(X_sparse), dense.predict(X), rtol=RTOL)
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc", "coo", "lil"])
+def test_sparse_X_seen_by_teacher(fmt):
+    # Hinton's case with sparse X: the teacher gets the privileged rows of X.
+    X, _, y, mask, _, _ = make_problem(seed=11)
+    X = X * (np.random.RandomState(1).uniform(size=X.shape) < 0.4)
+    coef = np.linspace(-1, 1, X.shape[1])
+    seen = []
+
+    def teacher(rows):
+        seen.append(rows)
+        return np.asarray(rows @ coef).ravel()
+
+    est = DistilledRegressor(teacher).fit(sp.csr_matrix(X).asformat(fmt), y, privileged_mask=mask)
+    assert sp.issparse(seen[0])
+    assert_array_equal(seen[0].toarray(), X[mask])
+    dense = DistilledRegressor(teacher).fit(X, y, privileged_mask=mask)
+    assert_allclose(est.coef_, dense.coef_, rtol=RTOL)
+
+
+def test_sparse_X_star():
+    X, X_star, y, mask, _, _ = make_problem(seed=11)
+    X_star = X_star * (X_star > 0)
+    teacher = LinearRegression().fit(sp.csr_matrix(X_star), y)
+    sparse = DistilledRegressor(teacher).fit(X, y, X_star=sp.csr_matrix(X_star), privileged_mask=mask)
+    dense = DistilledRegressor(teacher).fit(X, y, X_star=X_star, privileged_mask=mask)
+    assert_allclose(sparse.coef_, dense.coef_, rtol=RTOL)
+
+
+def test_array_like_X_seen_by_teacher():
+    # An object with only __array__ (what sklearn's checks call _NotAnArray).
+    class ArrayLike:
+        def __init__(self, data):
+            self.data = data
+
+        def __array__(self, dtype=None, copy=None):
+            return np.asarray(self.data, dtype=dtype)
+
+    X, _, y, mask, _, _ = make_problem(seed=11)
+    teacher = SquareTeacher(np.ones(X.shape[1]))
+    est = DistilledRegressor(teacher).fit(ArrayLike(X), y, privileged_mask=mask)
+    ref = DistilledRegressor(teacher).fit(X, y, privileged_mask=mask)
+    assert_array_equal(est.coef_, ref.coef_)
+    assert_array_equal(teacher.calls[0], X[mask])
+
+
+def test_student_predict_rejects_nan_like_fit():
+    X, X_star, y, _, _, teacher = make_problem(seed=7)
+    est = DistilledRegressor(teacher, student=HistGradientBoostingRegressor(max_iter=5))
+    with threadpool_limits(limits=1, user_api="openmp"):
+        est.fit(X, y, X_star=teacher_features(X_star))
+    X_nan = X.copy()
+    X_nan[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        est.fit(X_nan, y, X_star=teacher_features(X_star))
+    with pytest.raises(ValueError, match="NaN"):
+        est.predict(X_nan)
 
 
 @pytest.mark.parametrize("fit_intercept", [True, False])
