@@ -6,12 +6,14 @@ privileged features ``X_star`` available at training time only (Grabovoy &
 Strijov, 2021; Lopez-Paz et al., 2016; Hinton et al., 2015).
 """
 
+from ._classifier import DistilledClassifier
 from ._regressor import DistilledRegressor
 from ._teacher import teacher_answers
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "DistilledClassifier",
     "DistilledRegressor",
     "teacher_answers",
     "__version__",

@@ -1,0 +1,472 @@
+"""DistilledClassifier: a softmax student trained on labels and teacher answers."""
+
+import copy
+from numbers import Integral, Real
+
+import numpy as np
+from scipy.special import expit, log_expit, log_softmax
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from . import _torch_solver as solver
+from ._base import TeacherMixin
+from ._losses import DISTILL, PROBABILISTIC, row_weights
+from ._teacher import align_teacher_columns, classification_logits, softmax_at_temperature
+
+
+class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
+    """Softmax student distilled from a fitted teacher (Grabovoy & Strijov, 2021).
+
+    The student ``g(x) = softmax(z(x) / T)`` maximises the joint likelihood
+    of the true labels and of the teacher's answers
+    ``s_i = softmax(v(x*_i) / T)`` on the privileged rows ``I``::
+
+        sum_{i not in I} log g_{y_i}(x_i)|_{T=1}
+        + (1 - teacher_weight) sum_{i in I} log g_{y_i}(x_i)|_{T=1}
+        + teacher_weight sum_{i in I} sum_k s_ik log g_k(x_i)|_{T=temperature}
+
+    each row weighted by ``sample_weight``, minus ``alpha / 2`` times the
+    squared norm of the weights. Hinton's distillation (the teacher sees
+    ``X``), generalized distillation (the teacher sees privileged ``X_star``)
+    and a partial privileged set (``privileged_mask``) are the same fit.
+
+    Parameters
+    ----------
+    teacher : object, default=None
+        A fitted classifier (``predict_proba``, else ``decision_function``),
+        a ``torch.nn.Module`` or a callable returning logits. It is never
+        refit, and clones of this estimator share it. None means no teacher:
+        then ``teacher_output`` gives the answers, or there is no privileged
+        information and the fit is multinomial logistic regression.
+    teacher_weight : float, default=0.5
+        Weight lambda in [0, 1] of the teacher's answers on privileged rows.
+    temperature : float, default=1.0
+        Temperature T > 0 at which the teacher's answers are softened and
+        the student is compared with them. Predictions always use T = 1.
+    loss : {"distill", "probabilistic"}, default="distill"
+        ``"distill"`` is the objective above; ``"probabilistic"`` adds the
+        paper's term ``teacher_weight * sum_{i in I} sum_k (log g_k + log
+        log(1 / g_k))`` at temperature T, derived from the normalising
+        constant of ``p(s | x, g)``, with ``g_k`` clamped to
+        ``[epsilon, 1 - epsilon]``.
+    teacher_output_kind : {"auto", "proba", "logits"}, default="auto"
+        How to read ``teacher_output`` given to ``fit``. ``"auto"`` takes
+        rows that are non-negative and sum to one (within 1e-6) as
+        probabilities, and a 1-D output within [0, 1] as the probability of
+        ``classes_[1]``; anything else as logits.
+    student : torch.nn.Module, default=None
+        None trains a linear softmax student ``z(x) = W x + b`` whose fitted
+        state is numpy (``coef_``, ``intercept_``). A ``torch.nn.Module``
+        mapping a float tensor of shape (n, n_features) to one logit per
+        class (or one logit for two classes) is trained instead; a copy of
+        it, in its given initial state, is fitted into ``student_``.
+    alpha : float, default=1.0
+        L2 penalty on the weights (not the intercept). The objective is
+        divided by the total sample weight, so ``alpha = 1 / C`` of
+        ``LogisticRegression``: the default equals its ``C=1.0``.
+    fit_intercept : bool, default=True
+        Whether the linear student has an intercept.
+    solver : {"lbfgs", "adam"}, default="lbfgs"
+        ``"lbfgs"``: full-batch L-BFGS, deterministic, recommended for the
+        (convex) linear student. ``"adam"``: mini-batch Adam over shuffled
+        epochs.
+    max_iter : int, default=100
+        L-BFGS iterations, or Adam epochs.
+    tol : float, default=1e-4
+        L-BFGS stops when the largest gradient entry is below ``tol``. Adam
+        stops when the training loss (or the validation score with
+        ``early_stopping``) has not improved by ``tol`` for
+        ``n_iter_no_change`` epochs.
+    batch_size : int or "auto", default="auto"
+        Mini-batch size for Adam; ``"auto"`` is ``min(200, n_samples)``.
+    learning_rate : float, default=1e-3
+        Adam's step size.
+    early_stopping : bool, default=False
+        Adam only: hold out ``validation_fraction`` of the rows (stratified),
+        stop when their accuracy stops improving, and keep the best
+        parameters.
+    validation_fraction : float, default=0.1
+        Share of rows held out for early stopping.
+    n_iter_no_change : int, default=10
+        Epochs without improvement before Adam stops.
+    epsilon : float, default=1e-6
+        Clamp of the student's probabilities in the probabilistic term.
+    dtype : {"float32", "float64"}, default="float32"
+        Precision of the torch computation. float64 is slower and reaches
+        LogisticRegression's solution to many digits.
+    device : str, default="cpu"
+        Torch device: ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or ``"auto"``
+        (CUDA when available).
+    random_state : int, RandomState instance or None, default=None
+        Seeds the shuffling of Adam and the early-stopping split, through a
+        local ``torch.Generator``.
+    verbose : int, default=0
+        Print the loss per L-BFGS iteration, or show a progress bar over
+        Adam's epochs (tqdm, when installed).
+    warm_start : bool, default=False
+        Start from the previous fit's parameters (and Adam's state).
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+    coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
+        Weights of the linear student (one row for two classes, as in
+        ``LogisticRegression``).
+    intercept_ : ndarray of shape (1,) or (n_classes,)
+        Intercepts of the linear student.
+    student_ : torch.nn.Module
+        The fitted torch student (when ``student`` is given).
+    n_iter_ : int
+        L-BFGS iterations or Adam epochs run.
+    loss_curve_ : list of float
+        The objective after each iteration or epoch.
+    validation_scores_ : list of float or None
+        Validation accuracy per epoch with ``early_stopping``, else None.
+    best_loss_ : float
+        Smallest value in ``loss_curve_``.
+    privileged_mask_ : ndarray of bool of shape (n_samples,)
+        The privileged rows of the last fit.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when ``X`` has string column names.
+
+    See Also
+    --------
+    DistilledRegressor : The same idea for regression, in closed form.
+    sklearn.linear_model.LogisticRegression : What the linear student equals
+        without a teacher (with ``C = 1 / alpha``).
+
+    Notes
+    -----
+    Conventions differ between sources. Hinton et al. (2015) multiply the
+    soft term by T**2 and evaluate the student at T; Lopez-Paz et al. (2016)
+    multiply by T**2 and evaluate the student at T = 1. This estimator
+    follows Grabovoy & Strijov: the student is evaluated at T in the soft
+    term, without a T**2 factor. The training objective is divided by the
+    total sample weight, so ``tol`` and ``alpha`` mean what they mean in
+    ``LogisticRegression``.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skdistill import DistilledClassifier
+    >>> X_star, y = make_classification(n_samples=300, n_features=8, random_state=0)
+    >>> X = X_star[:, :4]
+    >>> teacher = LogisticRegression().fit(X_star, y)
+    >>> student = DistilledClassifier(teacher, teacher_weight=0.5, temperature=2.0)
+    >>> student.fit(X, y, X_star=X_star).predict(X[:3]).shape
+    (3,)
+    """
+
+    _parameter_constraints = {
+        "teacher": [HasMethods("predict_proba"), HasMethods("decision_function"), callable, None],
+        "teacher_weight": [Interval(Real, 0, 1, closed="both")],
+        "temperature": [Interval(Real, 0, None, closed="neither")],
+        "loss": [StrOptions({DISTILL, PROBABILISTIC})],
+        "teacher_output_kind": [StrOptions({"auto", "proba", "logits"})],
+        "student": [HasMethods(["forward", "parameters"]), None],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "fit_intercept": ["boolean"],
+        "solver": [StrOptions({"lbfgs", "adam"})],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "epsilon": [Interval(Real, 0, 0.5, closed="neither")],
+        "dtype": [StrOptions({"float32", "float64"})],
+        "device": [str],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        teacher=None,
+        *,
+        teacher_weight=0.5,
+        temperature=1.0,
+        loss="distill",
+        teacher_output_kind="auto",
+        student=None,
+        alpha=1.0,
+        fit_intercept=True,
+        solver="lbfgs",
+        max_iter=100,
+        tol=1e-4,
+        batch_size="auto",
+        learning_rate=1e-3,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        epsilon=1e-6,
+        dtype="float32",
+        device="cpu",
+        random_state=None,
+        verbose=0,
+        warm_start=False,
+    ):
+        self.teacher = teacher
+        self.teacher_weight = teacher_weight
+        self.temperature = temperature
+        self.loss = loss
+        self.teacher_output_kind = teacher_output_kind
+        self.student = student
+        self.alpha = alpha
+        self.fit_intercept = fit_intercept
+        self.solver = solver
+        self.max_iter = max_iter
+        self.tol = tol
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.epsilon = epsilon
+        self.dtype = dtype
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.warm_start = warm_start
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y, *, X_star=None, privileged_mask=None, teacher_output=None, sample_weight=None):
+        """Fit the student on ``X`` from the labels and the teacher's answers.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The student's features.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        X_star : array-like of shape (n_samples, n_privileged_features), default=None
+            Privileged features the teacher sees; full length, aligned with
+            ``X``; rows outside ``privileged_mask`` may hold NaN. None means
+            the teacher sees ``X`` (Hinton's distillation).
+        privileged_mask : array-like of bool of shape (n_samples,), default=None
+            Rows with privileged information (the set I). None means all.
+        teacher_output : array-like of shape (n_samples, n_classes) or (n_samples,), default=None
+            Precomputed teacher answers, probabilities or logits (see
+            ``teacher_output_kind``), columns in the order of the sorted
+            labels; NaN allowed outside the mask. The teacher is then not
+            called.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-row weights.
+
+        Returns
+        -------
+        self : DistilledClassifier
+            The fitted estimator.
+        """
+        X_raw = X
+        X, y = validate_data(self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32])
+        check_classification_targets(y)
+        classes, y_encoded = np.unique(y, return_inverse=True)
+        if len(classes) < 2:
+            raise ValueError(
+                f"y must hold at least two classes to train a classifier; got only {classes.tolist()}."
+            )
+        if self.warm_start and hasattr(self, "classes_") and not np.array_equal(classes, self.classes_):
+            raise ValueError(
+                f"warm_start=True needs the same classes as the previous fit, {self.classes_.tolist()}; "
+                f"y has {classes.tolist()}."
+            )
+        self.classes_ = classes
+        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        privileged = classification_logits(
+            self,
+            X_raw,
+            X_star=X_star,
+            privileged_mask=privileged_mask,
+            teacher_output=teacher_output,
+            output_kind=self.teacher_output_kind,
+        )
+        self.privileged_mask_ = privileged.mask
+        soft_targets, teacher_part = None, None
+        label_weight = sample_weight
+        if privileged.answers is not None:
+            logits = align_teacher_columns(privileged.answers, privileged.classes, classes)
+            soft_targets = np.zeros((X.shape[0], len(classes)))
+            soft_targets[privileged.mask] = softmax_at_temperature(logits, self.temperature)
+            label_weight, teacher_part = row_weights(sample_weight, privileged.mask, self.teacher_weight)
+        self._train(X, y_encoded, label_weight, teacher_part, soft_targets)
+        return self
+
+    def _train(self, X, y, label_weight, teacher_part, soft_targets):
+        torch = solver.import_torch()
+        device = solver.resolve_device(self.device)
+        dtype = solver.torch_dtype(self.dtype)
+        n_classes = len(self.classes_)
+        module = self._initial_module(X.shape[1], n_classes, dtype, device)
+        module.train()
+        settings = solver.LossSettings(
+            alpha=self.alpha, temperature=self.temperature, kind=self.loss, epsilon=self.epsilon
+        )
+        random_state = check_random_state(self.random_state)
+        validation = None
+        if self.solver == "adam" and self.early_stopping:
+            train_idx, val_idx = train_test_split(
+                np.arange(X.shape[0]),
+                test_size=self.validation_fraction,
+                stratify=y,
+                random_state=random_state.randint(np.iinfo(np.int32).max),
+            )
+            validation = (
+                solver.as_tensor(X[val_idx], dtype=dtype, device=device),
+                torch.as_tensor(y[val_idx], device=device),
+            )
+            X, y, label_weight = X[train_idx], y[train_idx], label_weight[train_idx]
+            if soft_targets is not None:
+                soft_targets, teacher_part = soft_targets[train_idx], teacher_part[train_idx]
+        data = solver.build_training_data(
+            X, y, label_weight, teacher_part, soft_targets, n_classes, dtype=dtype, device=device
+        )
+        if self.solver == "lbfgs":
+            history = solver.fit_lbfgs(module, data, settings, max_iter=self.max_iter, tol=self.tol, verbose=self.verbose)
+        else:
+            generator = torch.Generator().manual_seed(int(random_state.randint(np.iinfo(np.int32).max)))
+            batch_size = min(200, X.shape[0]) if self.batch_size == "auto" else min(self.batch_size, X.shape[0])
+            previous_state = getattr(self, "_optimizer_state", None) if self.warm_start else None
+            history = solver.fit_adam(
+                module,
+                data,
+                settings,
+                max_iter=self.max_iter,
+                tol=self.tol,
+                batch_size=batch_size,
+                learning_rate=self.learning_rate,
+                n_iter_no_change=self.n_iter_no_change,
+                generator=generator,
+                validation=validation,
+                verbose=self.verbose,
+                optimizer_state=previous_state,
+            )
+            self._optimizer_state = history.optimizer_state
+        self.n_iter_ = history.n_iter
+        self.loss_curve_ = history.loss_curve
+        self.best_loss_ = min(history.loss_curve)
+        self.validation_scores_ = history.validation_scores
+        self._store_module(module)
+
+    def _initial_module(self, n_features, n_classes, dtype, device):
+        if self.student is not None:
+            if self.warm_start and hasattr(self, "student_"):
+                return self.student_.to(device=device, dtype=dtype)
+            return copy.deepcopy(self.student).to(device=device, dtype=dtype)
+        module = solver.make_linear_module(
+            n_features, n_classes, fit_intercept=self.fit_intercept, dtype=dtype, device=device
+        )
+        if self.warm_start and hasattr(self, "coef_") and self.coef_.shape == tuple(module.weight.shape):
+            torch = solver.import_torch()
+            with torch.no_grad():
+                module.weight.copy_(torch.as_tensor(self.coef_))
+                module.bias.copy_(torch.as_tensor(self.intercept_))
+        return module
+
+    def _store_module(self, module):
+        if self.student is not None:
+            self.student_ = module
+            return
+        # Numpy fitted state: a linear student predicts and pickles without torch.
+        self.coef_ = module.weight.detach().cpu().double().numpy().copy()
+        self.intercept_ = module.bias.detach().cpu().double().numpy().copy()
+
+    def decision_function(self, X):
+        """Student logits at T = 1.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            For two classes, the log-odds of ``classes_[1]``.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse="csr", reset=False, dtype=[np.float64, np.float32])
+        if self.student is not None and hasattr(self, "student_"):
+            logits = solver.predict_logits(
+                self.student_, X, len(self.classes_),
+                dtype=solver.torch_dtype(self.dtype), device=next(self.student_.parameters()).device,
+            )
+            return logits[:, 1] - logits[:, 0] if len(self.classes_) == 2 else logits
+        scores = np.asarray(X @ self.coef_.T) + self.intercept_
+        return scores[:, 0] if scores.shape[1] == 1 else scores
+
+    def predict_log_proba(self, X):
+        """Logarithm of the student's class probabilities at T = 1.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Columns follow ``classes_``.
+        """
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            return np.column_stack([log_expit(-scores), log_expit(scores)])
+        return log_softmax(scores, axis=1)
+
+    def predict_proba(self, X):
+        """Student's class probabilities at T = 1.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns follow ``classes_``.
+        """
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            positive = expit(scores)
+            return np.column_stack([1.0 - positive, positive])
+        return np.exp(log_softmax(scores, axis=1))
+
+    def predict(self, X):
+        """Predict class labels.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Labels from ``classes_``.
+        """
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            return self.classes_[(scores > 0).astype(int)]
+        return self.classes_[scores.argmax(axis=1)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        # Adam's moments are only for warm starts; they are torch tensors.
+        state.pop("_optimizer_state", None)
+        return state

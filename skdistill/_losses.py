@@ -1,0 +1,137 @@
+"""The classification objectives of SPEC section 2, written once, in torch.
+
+With per-row weights ``w_i``, privileged set ``I`` and ``lam`` the teacher
+weight, the paper maximises
+
+    sum_{i not in I} w_i log g_{y_i}(x_i)|_{T=1}
+    + (1 - lam) sum_{i in I} w_i log g_{y_i}(x_i)|_{T=1}
+    + lam sum_{i in I} w_i sum_k s_ik log g_k(x_i)|_{T=T0}
+    [+ lam sum_{i in I} w_i sum_k (log g_k + log log(1 / g_k))|_{T=T0}]
+
+The last line (``kind="probabilistic"``) is the term the paper derives from the
+normalising constant of p(s | x, g). Everything here returns the *negated* sum
+(a loss to minimise), not yet divided by the total weight.
+"""
+
+import math
+
+DISTILL = "distill"
+PROBABILISTIC = "probabilistic"
+
+
+def row_weights(sample_weight, mask, teacher_weight):
+    """Split each row's weight into its label part and its teacher part.
+
+    Returns ``(label_weight, teacher_weight_per_row)`` with
+    ``label_weight = w * (1 - lam * mask)`` and ``teacher_part = w * lam * mask``,
+    so that the two add up to ``w`` on every row.
+    """
+    teacher_part = sample_weight * (teacher_weight * mask)
+    return sample_weight - teacher_part, teacher_part
+
+
+def distillation_loss(
+    logits,
+    y,
+    label_weight,
+    *,
+    soft_targets=None,
+    teacher_part=None,
+    temperature=1.0,
+    kind=DISTILL,
+    epsilon=1e-6,
+):
+    """Negated SPEC section 2 objective, summed over the rows given.
+
+    Parameters
+    ----------
+    logits : Tensor of shape (n, K)
+        The student's logits ``z(x)``.
+    y : LongTensor of shape (n,)
+        Encoded true labels.
+    label_weight : Tensor of shape (n,)
+        ``w_i`` outside I, ``(1 - lam) w_i`` inside I.
+    soft_targets : Tensor of shape (n, K) or None
+        Teacher answers ``s_i = softmax(v_i / T)``; rows outside I are ignored.
+    teacher_part : Tensor of shape (n,) or None
+        ``lam w_i`` inside I, zero outside.
+    temperature : float
+        T0, the temperature at which the student meets the teacher.
+    kind : {"distill", "probabilistic"}
+        Whether to add the paper's fourth line.
+    epsilon : float
+        Clamp ``epsilon <= g_k <= 1 - epsilon`` of the paper's theorem, which
+        keeps the fourth line finite.
+
+    Returns
+    -------
+    loss : scalar Tensor
+    """
+    import torch
+
+    log_proba = torch.log_softmax(logits, dim=1)
+    nll = -log_proba.gather(1, y[:, None])[:, 0]
+    loss = torch.dot(label_weight, nll)
+    if soft_targets is None:
+        return loss
+    log_proba_t = torch.log_softmax(logits / temperature, dim=1)
+    per_row = -(soft_targets * log_proba_t).sum(dim=1)
+    if kind == PROBABILISTIC:
+        log_g = log_proba_t.clamp(math.log(epsilon), math.log1p(-epsilon))
+        per_row = per_row - (log_g + torch.log(-log_g)).sum(dim=1)
+    return loss + torch.dot(teacher_part, per_row)
+
+
+def loss_and_logit_gradient(
+    logits,
+    y,
+    label_weight,
+    *,
+    soft_targets=None,
+    teacher_part=None,
+    temperature=1.0,
+    kind=DISTILL,
+    epsilon=1e-6,
+):
+    """``distillation_loss`` and its gradient with respect to the logits.
+
+    The closed-form gradient lets the linear student run forward and backward
+    over one block of rows while the block is still in cache, which autograd
+    cannot do. Per row, with ``p = softmax(z)`` and ``q = softmax(z / T)``::
+
+        d/dz [-c log p_y]              = c (p - e_y)
+        d/dz [-d sum_k s_k log q_k]    = d (q - s) / T
+        d/dz [-d sum_k f(log q_k)]     = -d (f' - q sum_k f') / T,  f(u) = u + log(-u)
+
+    with ``f' = 1 + 1 / u`` and zero where the clamp is active.
+
+    Returns
+    -------
+    loss : scalar Tensor
+        Same value as :func:`distillation_loss`.
+    grad : Tensor of shape (n, K)
+        Gradient of the loss with respect to ``logits``.
+    """
+    import torch
+
+    log_proba = torch.log_softmax(logits, dim=1)
+    rows = torch.arange(logits.shape[0], device=logits.device)
+    loss = -torch.dot(label_weight, log_proba[rows, y])
+    grad = log_proba.exp_()
+    grad[rows, y] -= 1.0
+    grad *= label_weight[:, None]
+    if soft_targets is None:
+        return loss, grad
+    log_q = torch.log_softmax(logits / temperature, dim=1)
+    loss = loss - torch.dot(teacher_part, (soft_targets * log_q).sum(dim=1))
+    q = log_q.exp()
+    soft_grad = q - soft_targets
+    if kind == PROBABILISTIC:
+        low, high = math.log(epsilon), math.log1p(-epsilon)
+        log_g = log_q.clamp(low, high)
+        loss = loss - torch.dot(teacher_part, (log_g + torch.log(-log_g)).sum(dim=1))
+        inside = (log_q > low) & (log_q < high)
+        derivative = torch.where(inside, 1.0 + 1.0 / log_g, torch.zeros_like(log_g))
+        soft_grad = soft_grad - (derivative - q * derivative.sum(dim=1, keepdim=True))
+    grad += soft_grad * (teacher_part / temperature)[:, None]
+    return loss, grad

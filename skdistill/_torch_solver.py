@@ -1,0 +1,439 @@
+"""Training loops for softmax students: full-batch L-BFGS and mini-batch Adam.
+
+torch is imported lazily, inside the functions, so that a fitted linear
+student predicts and unpickles without it.
+"""
+
+import copy
+import math
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.optimize
+import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
+from threadpoolctl import threadpool_limits
+
+from ._losses import distillation_loss, loss_and_logit_gradient
+
+# Rows per forward pass when predicting with a torch student.
+_PREDICT_CHUNK_ROWS = 65536
+# Rows per block of the fused linear loss and gradient: the block is read from
+# memory for the logits and multiplied again for the gradient while cached.
+_FUSED_BLOCK_ROWS = 4096
+
+
+def import_torch():
+    """Import torch or explain how to get it."""
+    try:
+        import torch
+    except ImportError as exc:  # pragma: no cover - torch is a dependency
+        raise ImportError(
+            "Training a DistilledClassifier needs PyTorch: `pip install torch` "
+            "(a fitted linear student predicts without it)."
+        ) from exc
+    return torch
+
+
+def resolve_device(device):
+    """Turn ``"cpu"``, ``"cuda"``, ``"cuda:1"`` or ``"auto"`` into a torch device."""
+    torch = import_torch()
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    resolved = torch.device(device)
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"device={device!r} was requested but CUDA is not available in this torch "
+            "build or machine; use device='cpu' or device='auto'."
+        )
+    return resolved
+
+
+def torch_dtype(name):
+    torch = import_torch()
+    return {"float32": torch.float32, "float64": torch.float64}[name]
+
+
+def as_tensor(X, *, dtype, device):
+    """Dense or sparse CSR tensor of ``X`` on ``device``; never writes to ``X``."""
+    torch = import_torch()
+    if sp.issparse(X):
+        X = sp.csr_matrix(X)
+        return torch.sparse_csr_tensor(
+            torch.as_tensor(X.indptr, dtype=torch.int64),
+            torch.as_tensor(X.indices, dtype=torch.int64),
+            torch.as_tensor(X.data, dtype=dtype),
+            size=X.shape,
+        ).to(device)
+    array = np.asarray(X)
+    np_dtype = np.float32 if dtype == torch.float32 else np.float64
+    if array.dtype != np_dtype or not array.flags.c_contiguous or not array.flags.writeable:
+        array = np.ascontiguousarray(array, dtype=np_dtype)
+        if not array.flags.writeable:
+            array = array.copy()
+    return torch.from_numpy(array).to(device)
+
+
+def make_linear_module(n_features, n_classes, *, fit_intercept, dtype, device):
+    """Linear softmax student ``z = x W^T + b``; one output column when binary."""
+    torch = import_torch()
+
+    class LinearLogits(torch.nn.Module):
+        # Binary problems use a single logit, [0, z], as LogisticRegression does,
+        # so that alpha = 1 / C holds for two classes as well.
+        is_linear_student = True
+
+        def __init__(self):
+            super().__init__()
+            n_outputs = 1 if n_classes == 2 else n_classes
+            self.weight = torch.nn.Parameter(torch.zeros(n_outputs, n_features, dtype=dtype, device=device))
+            self.bias = torch.nn.Parameter(
+                torch.zeros(n_outputs, dtype=dtype, device=device), requires_grad=fit_intercept
+            )
+
+        def forward(self, X):
+            if X.layout == torch.sparse_csr:
+                return (X @ self.weight.T) + self.bias
+            return torch.addmm(self.bias, X, self.weight.T)
+
+    return LinearLogits()
+
+
+def full_logits(outputs, n_classes):
+    """Map a student's outputs to ``n_classes`` logit columns."""
+    torch = import_torch()
+    if outputs.ndim == 1:
+        outputs = outputs[:, None]
+    if outputs.shape[1] == 1 and n_classes == 2:
+        return torch.cat([torch.zeros_like(outputs), outputs], dim=1)
+    if outputs.shape[1] != n_classes:
+        raise ValueError(
+            f"The student returns {outputs.shape[1]} columns but there are {n_classes} "
+            "classes: a torch student must output one logit per class."
+        )
+    return outputs
+
+
+@dataclass
+class TrainingData:
+    """Tensors of one training problem, on the training device."""
+
+    X: object
+    y: object
+    label_weight: object
+    teacher_part: object
+    soft_targets: object
+    n_classes: int
+    total_weight: float
+
+    def batch(self, index):
+        soft = None if self.soft_targets is None else self.soft_targets[index]
+        part = None if self.teacher_part is None else self.teacher_part[index]
+        X = self.X.index_select(0, index) if self.X.layout != _sparse_layout() else _sparse_rows(self.X, index)
+        return X, self.y[index], self.label_weight[index], part, soft
+
+
+def _sparse_layout():
+    return import_torch().sparse_csr
+
+
+def _sparse_rows(X, index):
+    # torch cannot index rows of a CSR tensor on every version: go through COO.
+    return X.to_sparse_coo().index_select(0, index).to_sparse_csr()
+
+
+def build_training_data(X, y, label_weight, teacher_part, soft_targets, n_classes, *, dtype, device):
+    torch = import_torch()
+    to = dict(dtype=dtype, device=device)
+    has_teacher = soft_targets is not None
+    return TrainingData(
+        X=as_tensor(X, dtype=dtype, device=device),
+        y=torch.as_tensor(y, dtype=torch.int64, device=device),
+        label_weight=torch.as_tensor(label_weight, **to),
+        teacher_part=torch.as_tensor(teacher_part, **to) if has_teacher else None,
+        soft_targets=torch.as_tensor(soft_targets, **to) if has_teacher else None,
+        n_classes=n_classes,
+        total_weight=float(np.sum(label_weight) + (np.sum(teacher_part) if has_teacher else 0.0)),
+    )
+
+
+@dataclass
+class LossSettings:
+    alpha: float
+    temperature: float
+    kind: str
+    epsilon: float
+
+
+@dataclass
+class History:
+    """Training history under scikit-learn's names."""
+
+    n_iter: int = 0
+    loss_curve: list = field(default_factory=list)
+    validation_scores: list | None = None
+    best_loss: float = math.inf
+    converged: bool = False
+
+
+def _penalised(module):
+    # Weights are penalised, biases are not (as in LogisticRegression and MLPs).
+    return [p for p in module.parameters() if p.requires_grad and p.ndim >= 2]
+
+
+def objective(module, X, y, label_weight, teacher_part, soft, settings, n_classes, weight_norm, penalty_norm):
+    """Data loss divided by ``weight_norm`` plus ``alpha / (2 penalty_norm) ||W||^2``."""
+    logits = full_logits(module(X), n_classes)
+    data = distillation_loss(
+        logits,
+        y,
+        label_weight,
+        soft_targets=soft,
+        teacher_part=teacher_part,
+        temperature=settings.temperature,
+        kind=settings.kind,
+        epsilon=settings.epsilon,
+    )
+    loss = data / weight_norm
+    if settings.alpha > 0:
+        penalty = sum((p * p).sum() for p in _penalised(module))
+        loss = loss + settings.alpha / (2.0 * penalty_norm) * penalty
+    return loss
+
+
+def _autograd_evaluator(module, data, settings, params):
+    """Loss and flat gradient of any torch student, through autograd."""
+    torch = import_torch()
+
+    def evaluate():
+        for p in params:
+            p.grad = None
+        loss = objective(
+            module, data.X, data.y, data.label_weight, data.teacher_part, data.soft_targets,
+            settings, data.n_classes, data.total_weight, data.total_weight,
+        )
+        loss.backward()
+        return loss.detach(), torch.cat([p.grad.reshape(-1) for p in params])
+
+    return evaluate
+
+
+def _fused_linear_evaluator(module, data, settings):
+    """Loss and gradient of the linear student in one pass over the rows of X.
+
+    Each block of rows gives its logits, their closed-form gradient, and its
+    share of the weight gradient while the block is still in cache.
+    """
+    torch = import_torch()
+    weight, bias = module.weight, module.bias
+    binary = weight.shape[0] == 1 and data.n_classes == 2
+    n_samples = data.X.shape[0]
+    block = n_samples if n_samples <= 2 * _FUSED_BLOCK_ROWS else _FUSED_BLOCK_ROWS
+
+    def evaluate():
+        grad_weight = torch.zeros_like(weight)
+        grad_bias = torch.zeros_like(bias)
+        loss = torch.zeros((), dtype=weight.dtype, device=weight.device)
+        with torch.no_grad():
+            for start in range(0, n_samples, block):
+                rows = slice(start, start + block)
+                X = data.X[rows]
+                logits = full_logits(torch.addmm(bias, X, weight.T), data.n_classes)
+                block_loss, grad = loss_and_logit_gradient(
+                    logits,
+                    data.y[rows],
+                    data.label_weight[rows],
+                    soft_targets=None if data.soft_targets is None else data.soft_targets[rows],
+                    teacher_part=None if data.teacher_part is None else data.teacher_part[rows],
+                    temperature=settings.temperature,
+                    kind=settings.kind,
+                    epsilon=settings.epsilon,
+                )
+                if binary:
+                    grad = grad[:, 1:]
+                loss += block_loss
+                grad_weight.addmm_(grad.T, X)
+                grad_bias += grad.sum(dim=0)
+            scale = 1.0 / data.total_weight
+            loss *= scale
+            grad_weight *= scale
+            grad_bias *= scale
+            if settings.alpha > 0:
+                loss += settings.alpha * scale / 2.0 * (weight * weight).sum()
+                grad_weight += settings.alpha * scale * weight
+        if not bias.requires_grad:
+            return loss, grad_weight.reshape(-1)
+        return loss, torch.cat([grad_weight.reshape(-1), grad_bias])
+
+    return evaluate
+
+
+def fit_lbfgs(module, data, settings, *, max_iter, tol, verbose):
+    """Full-batch L-BFGS (scipy's L-BFGS-B) on the module's parameters."""
+    torch = import_torch()
+    params = [p for p in module.parameters() if p.requires_grad]
+    device, dtype = params[0].device, params[0].dtype
+    history = History()
+    fused = getattr(module, "is_linear_student", False) and data.X.layout == torch.strided
+    evaluate = _fused_linear_evaluator(module, data, settings) if fused else _autograd_evaluator(
+        module, data, settings, params
+    )
+
+    def loss_and_grad(theta):
+        torch.nn.utils.vector_to_parameters(torch.as_tensor(theta, dtype=dtype, device=device), params)
+        loss, grad = evaluate()
+        return float(loss), grad.double().cpu().numpy()
+
+    def record(intermediate_result):
+        history.loss_curve.append(float(intermediate_result.fun))
+        if verbose:
+            print(f"Iteration {len(history.loss_curve)}, loss = {intermediate_result.fun:.8f}")
+
+    theta0 = torch.nn.utils.parameters_to_vector(params).detach().double().cpu().numpy()
+    # L-BFGS-B's own vector work is tiny; numpy's BLAS threads would only spin
+    # between evaluations and steal the cores from torch's threads (4x slower
+    # on two cores).
+    with threadpool_limits(limits=1, user_api="blas"):
+        result = scipy.optimize.minimize(
+            loss_and_grad,
+            theta0,
+            jac=True,
+            method="L-BFGS-B",
+            callback=record,
+            options={"maxiter": max_iter, "maxls": 50, "gtol": tol, "ftol": 64 * np.finfo(float).eps},
+        )
+    torch.nn.utils.vector_to_parameters(torch.as_tensor(result.x, dtype=dtype, device=device), params)
+    history.n_iter = max(int(result.nit), 1)
+    if not history.loss_curve:
+        history.loss_curve.append(float(result.fun))
+    gradient_size = float(np.max(np.abs(result.jac))) if result.jac.size else 0.0
+    # In float32 the line search can stop at the noise floor just short of tol:
+    # only warn when the gradient is clearly above it.
+    history.converged = result.status == 0 or (result.status == 2 and gradient_size <= 10 * tol)
+    if not history.converged:
+        warnings.warn(
+            f"L-BFGS did not converge in {max_iter} iterations (max |gradient| = "
+            f"{gradient_size:.3g}, tol = {tol}; {result.message}). Increase max_iter, "
+            "scale the features, or use dtype='float64'.",
+            ConvergenceWarning,
+        )
+    return history
+
+
+def fit_adam(
+    module,
+    data,
+    settings,
+    *,
+    max_iter,
+    tol,
+    batch_size,
+    learning_rate,
+    n_iter_no_change,
+    generator,
+    validation=None,
+    verbose=0,
+    optimizer_state=None,
+):
+    """Mini-batch Adam over shuffled epochs, with MLPClassifier's stopping rules.
+
+    ``validation`` is ``(X_val, y_val)`` tensors for early stopping on
+    accuracy; the best parameters seen are restored at the end.
+    """
+    torch = import_torch()
+    params = [p for p in module.parameters() if p.requires_grad]
+    optimizer = torch.optim.Adam(params, lr=learning_rate)
+    if optimizer_state is not None:
+        optimizer.load_state_dict(optimizer_state)
+    n_samples = data.y.shape[0]
+    device = data.y.device
+    history = History(validation_scores=[] if validation is not None else None)
+    best_score, best_state, no_improvement = -math.inf, None, 0
+    epochs = _progress(range(max_iter), verbose)
+    for epoch in epochs:
+        order = torch.randperm(n_samples, generator=generator).to(device)
+        epoch_loss = torch.zeros((), dtype=data.label_weight.dtype, device=device)
+        for start in range(0, n_samples, batch_size):
+            index = order[start : start + batch_size]
+            X, y, label_weight, part, soft = data.batch(index)
+            batch_weight = label_weight.sum() + (part.sum() if part is not None else 0.0)
+            optimizer.zero_grad(set_to_none=True)
+            loss = objective(
+                module, X, y, label_weight, part, soft, settings, data.n_classes,
+                batch_weight, data.total_weight,
+            )
+            loss.backward()
+            optimizer.step()
+            epoch_loss += loss.detach() * batch_weight
+        epoch_value = float(epoch_loss) / data.total_weight
+        history.loss_curve.append(epoch_value)
+        history.n_iter = epoch + 1
+        if validation is not None:
+            score = _accuracy(module, validation, data.n_classes)
+            history.validation_scores.append(score)
+            improved = score > best_score + tol
+            if score > best_score:
+                best_score, best_state = score, copy.deepcopy(module.state_dict())
+        else:
+            improved = epoch_value < history.best_loss - tol
+        history.best_loss = min(history.best_loss, epoch_value)
+        no_improvement = 0 if improved else no_improvement + 1
+        _report(epochs, verbose, history)
+        if no_improvement >= n_iter_no_change:
+            history.converged = True
+            break
+    if best_state is not None:
+        module.load_state_dict(best_state)
+    if not history.converged and validation is None:
+        warnings.warn(
+            f"Adam reached max_iter={max_iter} epochs without the training loss "
+            f"settling (tol={tol}, n_iter_no_change={n_iter_no_change}).",
+            ConvergenceWarning,
+        )
+    history.optimizer_state = optimizer.state_dict()
+    return history
+
+
+def _accuracy(module, validation, n_classes):
+    torch = import_torch()
+    X_val, y_val = validation
+    with torch.no_grad():
+        predicted = full_logits(module(X_val), n_classes).argmax(dim=1)
+    return float((predicted == y_val).double().mean())
+
+
+def _progress(iterable, verbose):
+    if verbose:
+        try:
+            from tqdm.auto import tqdm
+        except ImportError:
+            return iterable
+        return tqdm(iterable, desc="epochs", unit="epoch")
+    return iterable
+
+
+def _report(epochs, verbose, history):
+    if not verbose:
+        return
+    text = f"loss={history.loss_curve[-1]:.6f}"
+    if history.validation_scores:
+        text += f" val_acc={history.validation_scores[-1]:.4f}"
+    if hasattr(epochs, "set_postfix_str"):
+        epochs.set_postfix_str(text)
+    else:
+        print(f"Iteration {history.n_iter}, {text}")
+
+
+def predict_logits(module, X, n_classes, *, dtype, device):
+    """Logits of a torch student in chunks, as a float64 numpy array."""
+    torch = import_torch()
+    outputs = []
+    module.eval()
+    with torch.no_grad():
+        for start in range(0, X.shape[0], _PREDICT_CHUNK_ROWS):
+            chunk = as_tensor(X[start : start + _PREDICT_CHUNK_ROWS], dtype=dtype, device=device)
+            outputs.append(full_logits(module(chunk), n_classes).double().cpu().numpy())
+    if not outputs:
+        return np.empty((0, n_classes))
+    return np.concatenate(outputs, axis=0)
