@@ -401,9 +401,11 @@ def teacher_answers(teacher, X_star, privileged_mask=None):
     check_teacher_fitted(teacher)
     rows = _rows(X_star, mask)
     _check_finite_rows(rows, "X_star")
-    is_clf = is_classifier(teacher) or (
-        _is_sklearn_estimator(teacher)
-        and (hasattr(teacher, "predict_proba") or hasattr(teacher, "decision_function"))
+    # is_classifier reads scikit-learn tags, which callables and torch modules lack.
+    is_clf = _is_sklearn_estimator(teacher) and (
+        is_classifier(teacher)
+        or hasattr(teacher, "predict_proba")
+        or hasattr(teacher, "decision_function")
     )
     method = "predict_logits" if is_clf else "predict"
     answers, _ = _call_teacher(teacher, rows, method)

@@ -1,0 +1,289 @@
+"""Unit tests of skdistill/_teacher.py: any teacher into answers on privileged rows."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.datasets import make_classification
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.svm import LinearSVC
+from sklearn.tree import DecisionTreeClassifier
+
+from skdistill import teacher_answers
+from skdistill._teacher import (
+    _as_logits,
+    align_teacher_columns,
+    softmax_at_temperature,
+)
+
+TINY_LOG = np.log(np.finfo(np.float64).tiny)
+
+
+@pytest.fixture
+def regression_data():
+    rng = np.random.RandomState(0)
+    X_star = rng.normal(size=(50, 3))
+    y = X_star @ np.array([1.0, -2.0, 0.5]) + 0.1 * rng.normal(size=50)
+    mask = rng.uniform(size=50) < 0.5
+    return X_star, y, mask
+
+
+def _classification(n_classes, labels=None, seed=0):
+    X, y = make_classification(
+        n_samples=120, n_features=5, n_informative=4, n_redundant=0, n_classes=n_classes, random_state=seed
+    )
+    if labels is not None:
+        y = np.asarray(labels)[y]
+    mask = np.random.RandomState(seed).uniform(size=len(y)) < 0.6
+    return X, y, mask
+
+
+# --------------------------------------------------------------------------
+# teacher_answers
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("use_mask", [True, False])
+def test_teacher_answers_regressor(regression_data, use_mask):
+    X_star, y, mask = regression_data
+    teacher = LinearRegression().fit(X_star, y)
+    X_star_nan = X_star.copy()
+    if use_mask:
+        X_star_nan[~mask] = np.nan  # rows outside the mask may hold NaN
+    answers = teacher_answers(teacher, X_star_nan, mask if use_mask else None)
+    assert answers.shape == (50,)
+    expected = teacher.predict(X_star)
+    if use_mask:
+        assert_allclose(answers[mask], expected[mask], rtol=1e-15)
+        assert np.all(np.isnan(answers[~mask]))
+    else:
+        assert_allclose(answers, expected, rtol=1e-15)
+
+
+def test_teacher_answers_callable_sees_privileged_rows_only(regression_data):
+    X_star, _, mask = regression_data
+    seen = []
+
+    def teacher(rows):
+        seen.append(np.array(rows))
+        return rows[:, 0] * 2.0
+
+    answers = teacher_answers(teacher, X_star, mask)
+    assert len(seen) == 1
+    assert_array_equal(seen[0], X_star[mask])
+    assert_array_equal(answers[mask], 2.0 * X_star[mask, 0])
+    assert np.all(np.isnan(answers[~mask]))
+
+
+def test_teacher_answers_torch_module_eval_mode(regression_data):
+    torch = pytest.importorskip("torch")
+    X_star, _, mask = regression_data
+    module = torch.nn.Sequential(torch.nn.Linear(3, 2).double(), torch.nn.Dropout(p=0.9))
+    module.train()
+    answers = teacher_answers(module, X_star, mask)
+    with torch.no_grad():
+        expected = module[0](torch.as_tensor(X_star[mask])).numpy()
+    # Dropout is off during the call (eval mode), and the mode is restored.
+    assert answers.shape == (50, 2)
+    assert_allclose(answers[mask], expected, rtol=1e-14)
+    assert np.all(np.isnan(answers[~mask]))
+    assert module.training
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("labels", [None, "strings"])
+def test_teacher_answers_classifier_log_proba(n_classes, labels):
+    names = ["cat", "ant", "dog"][:n_classes] if labels else None
+    X, y, mask = _classification(n_classes, names)
+    teacher = LogisticRegression().fit(X, y)
+    X_nan = X.copy()
+    X_nan[~mask] = np.nan
+    answers = teacher_answers(teacher, X_nan, mask)
+    # One column per class in teacher.classes_ order (two columns when binary).
+    assert answers.shape == (len(y), n_classes)
+    assert np.all(np.isnan(answers[~mask]))
+    assert_allclose(answers[mask], np.log(teacher.predict_proba(X[mask])), rtol=1e-12)
+    assert_allclose(softmax_at_temperature(answers[mask], 1.0), teacher.predict_proba(X[mask]), rtol=1e-12)
+
+
+def test_teacher_answers_frozen_classifier():
+    from sklearn.frozen import FrozenEstimator
+
+    X, y, mask = _classification(3)
+    teacher = LogisticRegression().fit(X, y)
+    assert_array_equal(teacher_answers(FrozenEstimator(teacher), X, mask), teacher_answers(teacher, X, mask))
+
+
+def test_teacher_answers_reused_as_teacher_output(regression_data):
+    from skdistill import DistilledRegressor
+
+    X_star, y, mask = regression_data
+    X = X_star[:, :2] + 0.5
+    teacher = LinearRegression().fit(X_star, y)
+    output = teacher_answers(teacher, X_star, mask)
+    a = DistilledRegressor(teacher).fit(X, y, X_star=X_star, privileged_mask=mask)
+    b = DistilledRegressor().fit(X, y, privileged_mask=mask, teacher_output=output)
+    assert_array_equal(a.coef_, b.coef_)
+
+
+def test_teacher_answers_zero_probability_stays_finite():
+    X, y, mask = _classification(3)
+    teacher = DecisionTreeClassifier(random_state=0).fit(X, y)  # pure leaves: probabilities 0 and 1
+    answers = teacher_answers(teacher, X, mask)
+    rows = answers[mask]
+    assert np.all(np.isfinite(rows))
+    assert rows.min() == TINY_LOG
+    assert_array_equal(rows.argmax(axis=1), np.searchsorted(teacher.classes_, teacher.predict(X[mask])))
+
+
+def test_teacher_answers_binary_decision_function_two_columns():
+    X, y, mask = _classification(2, ["no", "yes"])
+    teacher = LinearSVC(random_state=0).fit(X, y)
+    assert not hasattr(teacher, "predict_proba")
+    answers = teacher_answers(teacher, X, mask)
+    d = teacher.decision_function(X[mask])
+    assert answers.shape == (len(y), 2)
+    assert_array_equal(answers[mask, 0], 0.0)
+    assert_allclose(answers[mask, 1], d, rtol=1e-15)
+    # softmax([0, d]) is sigmoid(d), the probability of classes_[1].
+    assert_allclose(softmax_at_temperature(answers[mask], 1.0)[:, 1], 1 / (1 + np.exp(-d)), rtol=1e-12)
+
+
+def test_teacher_answers_multiclass_decision_function():
+    X, y, mask = _classification(3)
+    teacher = LinearSVC(random_state=0).fit(X, y)
+    answers = teacher_answers(teacher, X, mask)
+    assert_allclose(answers[mask], teacher.decision_function(X[mask]), rtol=1e-15)
+
+
+def test_teacher_answers_errors(regression_data):
+    X_star, y, mask = regression_data
+    with pytest.raises(NotFittedError, match="teacher"):
+        teacher_answers(LinearRegression(), X_star, mask)
+    teacher = LinearRegression().fit(X_star, y)
+    X_star_nan = X_star.copy()
+    X_star_nan[np.flatnonzero(mask)[0], 0] = np.nan
+    with pytest.raises(ValueError, match="X_star"):
+        teacher_answers(teacher, X_star_nan, mask)
+    with pytest.raises(ValueError, match="privileged_mask"):
+        teacher_answers(teacher, X_star, mask[:-1])
+    with pytest.raises(TypeError, match="privileged_mask"):
+        teacher_answers(teacher, X_star, mask.astype(int))
+
+
+# --------------------------------------------------------------------------
+# align_teacher_columns
+# --------------------------------------------------------------------------
+
+
+def test_align_reorders_by_label():
+    logits = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    out = align_teacher_columns(logits, np.array(["b", "c", "a"]), np.array(["a", "b", "c"]))
+    assert_array_equal(out, logits[:, [2, 0, 1]])
+
+
+def test_align_drops_extra_teacher_classes():
+    logits = np.array([[1.0, 2.0, 3.0, 4.0]])
+    out = align_teacher_columns(logits, np.array([0, 1, 2, 3]), np.array([1, 3]))
+    assert_array_equal(out, [[2.0, 4.0]])
+
+
+def test_align_missing_class_is_an_error():
+    with pytest.raises(ValueError, match=r"do not cover the labels \[2\]"):
+        align_teacher_columns(np.zeros((1, 2)), np.array([0, 1]), np.array([0, 1, 2]))
+
+
+def test_align_teacher_columns_count_must_match_its_classes():
+    with pytest.raises(ValueError, match="declares 3 classes"):
+        align_teacher_columns(np.zeros((1, 2)), np.array([0, 1, 2]), np.array([0, 1]))
+
+
+def test_align_without_teacher_classes():
+    logits = np.array([[1.0, 2.0]])
+    assert_array_equal(align_teacher_columns(logits, None, np.array(["x", "y"])), logits)
+    with pytest.raises(ValueError, match="2 columns but y has 3 classes"):
+        align_teacher_columns(logits, None, np.array([0, 1, 2]))
+
+
+# --------------------------------------------------------------------------
+# _as_logits: the detection rule of teacher_output
+# --------------------------------------------------------------------------
+
+
+def test_as_logits_probability_rows_become_log():
+    proba = np.array([[0.2, 0.3, 0.5], [1.0, 0.0, 0.0]])
+    out = _as_logits(proba, "auto")
+    assert_allclose(out[0], np.log(proba[0]), rtol=1e-15)
+    assert out[1, 0] == 0.0
+    assert_array_equal(out[1, 1:], TINY_LOG)  # log(0) kept finite
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        np.array([[0.2, 0.9]]),  # non-negative, but rows do not sum to one
+        np.array([[-1.0, 2.0]]),  # negative values: logits
+        np.array([[0.5, 0.5 + 2e-6]]),  # outside the 1e-6 tolerance
+    ],
+)
+def test_as_logits_logits_pass_through(raw):
+    assert_array_equal(_as_logits(raw, "auto"), raw)
+
+
+def test_as_logits_sum_tolerance():
+    raw = np.array([[0.5, 0.5 + 5e-7]])  # within 1e-6 of a probability row
+    assert_allclose(_as_logits(raw, "auto"), np.log(raw), rtol=1e-15)
+
+
+def test_as_logits_1d_binary():
+    p = np.array([0.1, 0.5, 1.0])
+    out = _as_logits(p, "auto")  # probabilities of the second class
+    assert out.shape == (3, 2)
+    assert_allclose(out[:2], np.log(np.column_stack([1 - p[:2], p[:2]])), rtol=1e-15)
+    assert out[2, 0] == TINY_LOG
+    d = np.array([-3.0, 0.5, 2.0])  # outside [0, 1]: log-odds
+    assert_array_equal(_as_logits(d, "auto"), np.column_stack([np.zeros(3), d]))
+
+
+def test_as_logits_explicit_override():
+    proba_looking = np.array([[0.25, 0.75]])
+    assert_array_equal(_as_logits(proba_looking, "logits"), proba_looking)
+    assert_array_equal(_as_logits(np.array([0.3]), "logits"), [[0.0, 0.3]])
+    # Declared probabilities are used even where rows do not sum to one.
+    assert_allclose(_as_logits(np.array([[0.2, 0.2]]), "proba"), np.log([[0.2, 0.2]]), rtol=1e-15)
+    with pytest.raises(ValueError, match="probabilities"):
+        _as_logits(np.array([[1.5, -0.5]]), "proba")
+    with pytest.raises(ValueError, match="probabilities"):
+        _as_logits(np.array([1.5]), "proba")
+
+
+def test_as_logits_rejects_3d():
+    with pytest.raises(ValueError, match="3-D"):
+        _as_logits(np.zeros((2, 2, 2)), "auto")
+
+
+# --------------------------------------------------------------------------
+# softmax_at_temperature
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("temperature", [0.5, 1.0, 2.0, 10.0])
+def test_softmax_at_temperature_matches_formula(temperature):
+    rng = np.random.RandomState(0)
+    logits = rng.normal(scale=3.0, size=(20, 4))
+    e = np.exp(logits / temperature)
+    expected = e / e.sum(axis=1, keepdims=True)
+    out = softmax_at_temperature(logits, temperature)
+    assert_allclose(out, expected, rtol=1e-13)
+    assert_allclose(out.sum(axis=1), 1.0, rtol=1e-15)
+
+
+def test_softmax_at_temperature_is_stable():
+    logits = np.array([[1000.0, 999.0, -1000.0], [TINY_LOG, 0.0, TINY_LOG]])
+    out = softmax_at_temperature(logits, 0.5)
+    assert np.all(np.isfinite(out))
+    assert_allclose(out[0, :2], [1 / (1 + np.exp(-2.0)), 1 / (1 + np.exp(2.0))], rtol=1e-14)
+    assert_allclose(out[1], [0.0, 1.0, 0.0], atol=1e-300)
+    # Higher temperature is closer to uniform.
+    hot = softmax_at_temperature(logits[:1], 1e6)
+    assert_allclose(hot, 1 / 3, rtol=1e-2)
