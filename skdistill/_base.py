@@ -34,3 +34,14 @@ class TeacherMixin:
     def get_params(self, deep=True):
         params = super().get_params(deep=deep)
         return {name: value for name, value in params.items() if not name.startswith("teacher__")}
+
+    def set_params(self, **params):
+        nested = sorted(name for name in params if name.startswith("teacher__"))
+        if nested:
+            raise ValueError(
+                f"Invalid parameter(s) {nested} for estimator {type(self).__name__}: the "
+                "fitted teacher is shared knowledge, not a hyper-parameter, and changing "
+                "it in place would alter the user's teacher. Set a different teacher "
+                "with set_params(teacher=...) instead."
+            )
+        return super().set_params(**params)

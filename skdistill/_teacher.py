@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 from scipy.special import log_softmax
-from sklearn.base import is_classifier
+from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import _num_samples, check_array, check_is_fitted
@@ -56,17 +56,27 @@ def _is_sklearn_estimator(obj):
 
 
 def check_teacher_fitted(teacher):
-    """Raise a ``NotFittedError`` naming ``teacher`` when it is not fitted."""
-    if _is_sklearn_estimator(teacher):
+    """Raise a ``NotFittedError`` naming ``teacher`` when it is not fitted.
+
+    scikit-learn estimators are checked with ``check_is_fitted``; other
+    objects only when they declare ``__sklearn_is_fitted__``.
+    """
+    if isinstance(teacher, BaseEstimator):
         try:
             check_is_fitted(teacher)
-        except NotFittedError as exc:
-            raise NotFittedError(
-                f"The teacher {type(teacher).__name__} is not fitted. skdistill never "
-                "fits the teacher: pass a fitted estimator as `teacher` (wrap it in "
-                "sklearn.frozen.FrozenEstimator if you like), or pass precomputed "
-                "answers as `teacher_output`."
-            ) from exc
+            return
+        except NotFittedError:
+            fitted = False
+    else:
+        is_fitted = getattr(teacher, "__sklearn_is_fitted__", None)
+        fitted = True if is_fitted is None else bool(is_fitted())
+    if not fitted:
+        raise NotFittedError(
+            f"The teacher {type(teacher).__name__} is not fitted. skdistill never "
+            "fits the teacher: pass a fitted estimator as `teacher` (wrap it in "
+            "sklearn.frozen.FrozenEstimator if you like), or pass precomputed "
+            "answers as `teacher_output`."
+        )
 
 
 def _check_mask(privileged_mask, n_samples):
@@ -186,9 +196,13 @@ def _call_teacher(teacher, X_rows, method):
     """Answers of ``teacher`` on ``X_rows`` and the labels of their columns."""
     if _is_torch_module(teacher):
         return _call_torch(teacher, X_rows), None
-    if _is_sklearn_estimator(teacher) or hasattr(teacher, method):
-        if method == "predict_logits":
-            return _sklearn_logits(teacher, X_rows)
+    if method == "predict_logits" and (
+        _is_sklearn_estimator(teacher)
+        or hasattr(teacher, "predict_proba")
+        or hasattr(teacher, "decision_function")
+    ):
+        return _sklearn_logits(teacher, X_rows)
+    if method == "predict" and hasattr(teacher, "predict"):
         return np.asarray(teacher.predict(X_rows)), None
     if callable(teacher):
         return np.asarray(teacher(X_rows)), None
@@ -401,13 +415,9 @@ def teacher_answers(teacher, X_star, privileged_mask=None):
     check_teacher_fitted(teacher)
     rows = _rows(X_star, mask)
     _check_finite_rows(rows, "X_star")
-    # is_classifier reads scikit-learn tags, which callables and torch modules lack.
-    is_clf = _is_sklearn_estimator(teacher) and (
-        is_classifier(teacher)
-        or hasattr(teacher, "predict_proba")
-        or hasattr(teacher, "decision_function")
-    )
-    method = "predict_logits" if is_clf else "predict"
+    # Duck typing, not is_classifier: wrappers, callables and torch modules have no tags.
+    gives_scores = hasattr(teacher, "predict_proba") or hasattr(teacher, "decision_function")
+    method = "predict_logits" if gives_scores else "predict"
     answers, _ = _call_teacher(teacher, rows, method)
     answers = np.asarray(answers, dtype=np.float64)
     out = np.full((n_samples,) + answers.shape[1:], np.nan)
