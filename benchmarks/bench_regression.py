@@ -72,7 +72,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     X, X_star, y, mask, teacher = make_data(args.n_samples, args.n_features, args.n_privileged)
-    params = dict(teacher_weight=args.teacher_weight, sigma=args.sigma, sigma_teacher=args.sigma_teacher)
+    params = dict(
+        teacher_weight=args.teacher_weight, sigma=args.sigma, sigma_teacher=args.sigma_teacher
+    )
 
     # Outside the timings: the equivalent weighted problem for Ridge.
     s = teacher.predict(X_star[mask])
@@ -122,11 +124,13 @@ def main(argv=None):
     ridge_time = rows[3][1]
     gram_time = rows[-1][1]
     print(
-        f"n_samples={args.n_samples:,} n_features={args.n_features} n_privileged={args.n_privileged} "
-        f"privileged rows={mask.sum():,} alpha={args.alpha} float64; {os.cpu_count()} CPUs; "
+        f"n_samples={args.n_samples:,} n_features={args.n_features} "
+        f"n_privileged={args.n_privileged} privileged rows={mask.sum():,} "
+        f"alpha={args.alpha} float64; {os.cpu_count()} CPUs; "
         f"load average {load_before:.1f} before, {load_after:.1f} after"
     )
-    print(f"seconds: median of {args.repeats} interleaved repeats (min in brackets); ratios of medians")
+    print(f"seconds: median of {args.repeats} interleaved repeats (min in brackets);", end=" ")
+    print("ratios of medians")
     header = f"{'method':<48} {'seconds':>16} {'vs Ridge(auto)':>15} {'vs X^T W X':>11}"
     print(header)
     print("-" * len(header))
@@ -139,7 +143,8 @@ def main(argv=None):
         ("DistilledRegressor vs Ridge(cholesky)", ridge_coef["cholesky"]),
         ("DistilledRegressor teacher vs teacher_output", output_coef),
     ):
-        print(f"largest relative coefficient difference, {label}: {max_relative_difference(coef, other):.2e}")
+        difference = max_relative_difference(coef, other)
+        print(f"largest relative coefficient difference, {label}: {difference:.2e}")
 
 
 if __name__ == "__main__":

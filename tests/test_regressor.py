@@ -37,7 +37,10 @@ def make_problem(n_samples=200, n_features=5, n_privileged=3, seed=0):
     rng = np.random.RandomState(seed)
     X_star = rng.normal(size=(n_samples, n_privileged))
     X = np.column_stack(
-        [X_star @ rng.normal(size=n_privileged) + rng.normal(size=n_samples) for _ in range(n_features)]
+        [
+            X_star @ rng.normal(size=n_privileged) + rng.normal(size=n_samples)
+            for _ in range(n_features)
+        ]
     )
     y = X_star @ rng.normal(size=n_privileged) + 0.5 * rng.normal(size=n_samples) + 3.0
     mask = rng.uniform(size=n_samples) < 0.6
@@ -72,7 +75,9 @@ def spec_weights_targets(y, s, mask, teacher_weight, sigma, sigma_teacher):
     return a, y2
 
 
-def numpy_solution(X, y, s, mask, sample_weight, *, teacher_weight, sigma, sigma_teacher, alpha, fit_intercept):
+def numpy_solution(
+    X, y, s, mask, sample_weight, *, teacher_weight, sigma, sigma_teacher, alpha, fit_intercept
+):
     """Solve min sum_i sw_i a_i (y''_i - x_i w - b)^2 + alpha / sigma^2 ||w||^2."""
     a, y2 = spec_weights_targets(y, s, mask, teacher_weight, sigma, sigma_teacher)
     c = a * sample_weight
@@ -85,7 +90,9 @@ def numpy_solution(X, y, s, mask, sample_weight, *, teacher_weight, sigma, sigma
     return theta[:n_features], intercept
 
 
-def spec_objective_gradient(w, b, X, y, s, mask, sample_weight, *, teacher_weight, sigma, sigma_teacher, alpha):
+def spec_objective_gradient(
+    w, b, X, y, s, mask, sample_weight, *, teacher_weight, sigma, sigma_teacher, alpha
+):
     """Gradient in (w, b) of the SPEC objective written term by term.
 
     J = sum_{i not in I} sw (y - g)^2 / sigma^2
@@ -96,7 +103,9 @@ def spec_objective_gradient(w, b, X, y, s, mask, sample_weight, *, teacher_weigh
     g = X @ w + b
     # dJ/dg_i = -2 q_i
     q = sample_weight * (y - g) / sigma**2
-    q_priv = sample_weight[mask] * ((1 - lam) * (y[mask] - g[mask]) / sigma**2 + lam * (s[mask] - g[mask]) / sigma_teacher**2)
+    q_priv = sample_weight[mask] * (
+        (1 - lam) * (y[mask] - g[mask]) / sigma**2 + lam * (s[mask] - g[mask]) / sigma_teacher**2
+    )
     q[mask] = q_priv
     grad_w = -2 * X.T @ q + 2 * alpha / sigma**2 * w
     grad_b = -2 * q.sum()
@@ -123,8 +132,12 @@ CONFIGS = [
 ]
 
 
-@pytest.mark.parametrize("teacher_weight, sigma, sigma_teacher, alpha, fit_intercept, use_mask, use_sw", CONFIGS)
-def test_fit_equals_spec_and_sklearn(teacher_weight, sigma, sigma_teacher, alpha, fit_intercept, use_mask, use_sw):
+@pytest.mark.parametrize(
+    "teacher_weight, sigma, sigma_teacher, alpha, fit_intercept, use_mask, use_sw", CONFIGS
+)
+def test_fit_equals_spec_and_sklearn(
+    teacher_weight, sigma, sigma_teacher, alpha, fit_intercept, use_mask, use_sw
+):
     X, X_star, y, mask, sw, teacher = make_problem()
     Xt = teacher_features(X_star)
     mask = mask if use_mask else np.ones_like(mask)
@@ -138,7 +151,13 @@ def test_fit_equals_spec_and_sklearn(teacher_weight, sigma, sigma_teacher, alpha
         sigma_teacher=sigma_teacher,
         alpha=alpha,
         fit_intercept=fit_intercept,
-    ).fit(X, y, X_star=Xt, privileged_mask=mask if use_mask else None, sample_weight=sw if use_sw else None)
+    ).fit(
+        X,
+        y,
+        X_star=Xt,
+        privileged_mask=mask if use_mask else None,
+        sample_weight=sw if use_sw else None,
+    )
 
     coef, intercept = numpy_solution(
         X, y, s, mask, sw,
@@ -164,8 +183,12 @@ def test_fit_equals_spec_and_sklearn(teacher_weight, sigma, sigma_teacher, alpha
     assert_array_equal(est.privileged_mask_, mask)
 
 
-@pytest.mark.parametrize("teacher_weight, sigma, sigma_teacher, alpha, fit_intercept, use_mask, use_sw", CONFIGS)
-def test_gradient_of_spec_objective_vanishes(teacher_weight, sigma, sigma_teacher, alpha, fit_intercept, use_mask, use_sw):
+@pytest.mark.parametrize(
+    "teacher_weight, sigma, sigma_teacher, alpha, fit_intercept, use_mask, use_sw", CONFIGS
+)
+def test_gradient_of_spec_objective_vanishes(
+    teacher_weight, sigma, sigma_teacher, alpha, fit_intercept, use_mask, use_sw
+):
     X, X_star, y, mask, sw, teacher = make_problem(seed=1)
     Xt = teacher_features(X_star)
     mask = mask if use_mask else np.ones_like(mask)
@@ -175,8 +198,12 @@ def test_gradient_of_spec_objective_vanishes(teacher_weight, sigma, sigma_teache
     est = DistilledRegressor(teacher, alpha=alpha, fit_intercept=fit_intercept, **params)
     est.fit(X, y, X_star=Xt, privileged_mask=mask, sample_weight=sw)
 
-    zero_w, zero_b = spec_objective_gradient(np.zeros(X.shape[1]), 0.0, X, y, s, mask, sw, alpha=alpha, **params)
-    grad_w, grad_b = spec_objective_gradient(est.coef_, est.intercept_, X, y, s, mask, sw, alpha=alpha, **params)
+    zero_w, zero_b = spec_objective_gradient(
+        np.zeros(X.shape[1]), 0.0, X, y, s, mask, sw, alpha=alpha, **params
+    )
+    grad_w, grad_b = spec_objective_gradient(
+        est.coef_, est.intercept_, X, y, s, mask, sw, alpha=alpha, **params
+    )
     scale = np.linalg.norm(np.append(zero_w, zero_b))
     assert scale > 1.0  # the problem is not trivially solved at zero
     assert np.linalg.norm(grad_w) <= 1e-10 * scale
@@ -193,7 +220,8 @@ def test_gradient_of_spec_objective_vanishes(teacher_weight, sigma, sigma_teache
         lam = teacher_weight
         out = sw * (y - g) ** 2 / sigma**2
         out[mask] = sw[mask] * (
-            (1 - lam) * (y[mask] - g[mask]) ** 2 / sigma**2 + lam * (s[mask] - g[mask]) ** 2 / sigma_teacher**2
+            (1 - lam) * (y[mask] - g[mask]) ** 2 / sigma**2
+            + lam * (s[mask] - g[mask]) ** 2 / sigma_teacher**2
         )
         return out.sum() + alpha / sigma**2 * w @ w
 
@@ -217,7 +245,9 @@ def test_zero_teacher_weight_is_ordinary_least_squares(fit_intercept, use_sw):
     sw = sw if use_sw else None
     teacher = SquareTeacher(np.ones(X_star.shape[1]))
     plain = DistilledRegressor(fit_intercept=fit_intercept).fit(X, y, sample_weight=sw)
-    zero = DistilledRegressor(teacher, teacher_weight=0.0, sigma=3.0, sigma_teacher=0.1, fit_intercept=fit_intercept)
+    zero = DistilledRegressor(
+        teacher, teacher_weight=0.0, sigma=3.0, sigma_teacher=0.1, fit_intercept=fit_intercept
+    )
     zero.fit(X, y, X_star=X_star, privileged_mask=mask, sample_weight=sw)
     # The teacher is never called when its weight is zero.
     assert teacher.calls == []
@@ -246,7 +276,9 @@ def test_all_false_mask_is_plain_fit(alpha):
     assert teacher.calls == []
     plain = DistilledRegressor(sigma=2.0, alpha=alpha).fit(X, y, sample_weight=sw)
     assert_array_equal(est.coef_, plain.coef_)
-    ref = (Ridge(alpha=alpha, solver="cholesky") if alpha else LinearRegression()).fit(X, y, sample_weight=sw)
+    ref = (Ridge(alpha=alpha, solver="cholesky") if alpha else LinearRegression()).fit(
+        X, y, sample_weight=sw
+    )
     assert_allclose(est.coef_, ref.coef_, rtol=RTOL)
     assert_allclose(est.intercept_, ref.intercept_, rtol=RTOL)
 
@@ -257,7 +289,9 @@ def test_full_teacher_weight_regresses_on_teacher(sigma, sigma_teacher, alpha):
     X, X_star, y, _, _, _ = make_problem(seed=4)
     teacher = SquareTeacher(np.arange(1.0, X_star.shape[1] + 1))
     s = teacher(X_star)
-    est = DistilledRegressor(teacher, teacher_weight=1.0, sigma=sigma, sigma_teacher=sigma_teacher, alpha=alpha)
+    est = DistilledRegressor(
+        teacher, teacher_weight=1.0, sigma=sigma, sigma_teacher=sigma_teacher, alpha=alpha
+    )
     est.fit(X, y, X_star=X_star)
     # Every row has weight (sigma / sigma_s)^2 relative to 1/sigma^2: the
     # objective is (1/sigma_s^2) ||s - g||^2 + alpha/sigma^2 ||w||^2, i.e.
@@ -280,7 +314,10 @@ def test_full_teacher_weight_regresses_on_teacher(sigma, sigma_teacher, alpha):
 
 @pytest.mark.parametrize(
     "student",
-    [HistGradientBoostingRegressor(random_state=0, max_iter=30), DecisionTreeRegressor(max_depth=4, random_state=0)],
+    [
+        HistGradientBoostingRegressor(random_state=0, max_iter=30),
+        DecisionTreeRegressor(max_depth=4, random_state=0),
+    ],
     ids=["hgb", "tree"],
 )
 @pytest.mark.parametrize("teacher_weight, sigma, sigma_teacher", [(0.5, 1.0, 1.0), (0.6, 2.0, 0.5)])
@@ -291,7 +328,11 @@ def test_any_student_is_exact(student, teacher_weight, sigma, sigma_teacher):
     # One OpenMP thread: HistGradientBoosting's threads crawl on a busy 2-core machine.
     with threadpool_limits(limits=1, user_api="openmp"):
         est = DistilledRegressor(
-            teacher, teacher_weight=teacher_weight, sigma=sigma, sigma_teacher=sigma_teacher, student=student
+            teacher,
+            teacher_weight=teacher_weight,
+            sigma=sigma,
+            sigma_teacher=sigma_teacher,
+            student=student,
         ).fit(X, y, X_star=Xt, privileged_mask=mask, sample_weight=sw)
         a, y2 = spec_weights_targets(y, s, mask, teacher_weight, sigma, sigma_teacher)
         direct = clone(student).fit(X, y2, sample_weight=a * sigma**2 * sw)
@@ -321,7 +362,9 @@ class NoWeightRegressor:
         return self
 
 
-@pytest.mark.parametrize("student", [KNeighborsRegressor(), NoWeightRegressor()], ids=["knn", "custom"])
+@pytest.mark.parametrize(
+    "student", [KNeighborsRegressor(), NoWeightRegressor()], ids=["knn", "custom"]
+)
 def test_student_without_sample_weight_raises(student):
     assert not has_fit_parameter(student, "sample_weight")
     X, X_star, y, _, _, teacher = make_problem(seed=7)
@@ -357,7 +400,16 @@ def test_teacher_kinds_give_same_fit(kind, use_mask):
     mask = mask if use_mask else np.ones_like(mask)
     s = teacher.predict(X_star)
     coef, intercept = numpy_solution(
-        X, y, s, mask, sw, teacher_weight=0.6, sigma=1.5, sigma_teacher=0.7, alpha=0.5, fit_intercept=True
+        X,
+        y,
+        s,
+        mask,
+        sw,
+        teacher_weight=0.6,
+        sigma=1.5,
+        sigma_teacher=0.7,
+        alpha=0.5,
+        fit_intercept=True,
     )
     params = dict(teacher_weight=0.6, sigma=1.5, sigma_teacher=0.7, alpha=0.5)
     # Rows outside the mask carry no privileged information.
@@ -365,7 +417,9 @@ def test_teacher_kinds_give_same_fit(kind, use_mask):
     X_star_nan[~mask] = np.nan
     if kind == "teacher_output":
         output = np.where(mask, s, np.nan)
-        est = DistilledRegressor(**params).fit(X, y, privileged_mask=mask, teacher_output=output, sample_weight=sw)
+        est = DistilledRegressor(**params).fit(
+            X, y, privileged_mask=mask, teacher_output=output, sample_weight=sw
+        )
     else:
         est = DistilledRegressor(_teacher_variants(teacher, X_star.shape[1])[kind], **params)
         est.fit(X, y, X_star=X_star_nan, privileged_mask=mask, sample_weight=sw)
@@ -393,12 +447,17 @@ def test_teacher_called_on_privileged_rows_only():
     teacher = SquareTeacher(np.ones(X_star.shape[1]))
     X_star_nan = X_star.copy()
     X_star_nan[~mask] = np.nan
-    est = DistilledRegressor(teacher, teacher_weight=0.4).fit(X, y, X_star=X_star_nan, privileged_mask=mask)
+    est = DistilledRegressor(teacher, teacher_weight=0.4).fit(
+        X, y, X_star=X_star_nan, privileged_mask=mask
+    )
     assert len(teacher.calls) == 1
     assert_array_equal(teacher.calls[0], X_star[mask])
     # Same fit as precomputed answers.
     ref = DistilledRegressor(teacher_weight=0.4).fit(
-        X, y, privileged_mask=mask, teacher_output=np.where(mask, SquareTeacher(np.ones(3))(X_star), np.nan)
+        X,
+        y,
+        privileged_mask=mask,
+        teacher_output=np.where(mask, SquareTeacher(np.ones(3))(X_star), np.nan),
     )
     assert_allclose(est.coef_, ref.coef_, rtol=RTOL)
 
@@ -434,8 +493,12 @@ def test_sparse_equals_dense(fit_intercept, alpha, fmt):
     X, X_star, y, mask, sw, _ = make_problem(seed=11)
     X = X * (np.random.RandomState(0).uniform(size=X.shape) < 0.4)  # real zeros
     teacher = SquareTeacher(np.ones(X_star.shape[1]))
-    params = dict(teacher_weight=0.4, sigma=2.0, sigma_teacher=0.8, alpha=alpha, fit_intercept=fit_intercept)
-    dense = DistilledRegressor(teacher, **params).fit(X, y, X_star=X_star, privileged_mask=mask, sample_weight=sw)
+    params = dict(
+        teacher_weight=0.4, sigma=2.0, sigma_teacher=0.8, alpha=alpha, fit_intercept=fit_intercept
+    )
+    dense = DistilledRegressor(teacher, **params).fit(
+        X, y, X_star=X_star, privileged_mask=mask, sample_weight=sw
+    )
     X_sparse = sp.csr_matrix(X) if fmt == "csr" else sp.csc_matrix(X)
     sparse = DistilledRegressor(teacher, **params).fit(
         X_sparse, y, X_star=X_star, privileged_mask=mask, sample_weight=sw
@@ -468,7 +531,9 @@ def test_sparse_X_star():
     X, X_star, y, mask, _, _ = make_problem(seed=11)
     X_star = X_star * (X_star > 0)
     teacher = LinearRegression().fit(sp.csr_matrix(X_star), y)
-    sparse = DistilledRegressor(teacher).fit(X, y, X_star=sp.csr_matrix(X_star), privileged_mask=mask)
+    sparse = DistilledRegressor(teacher).fit(
+        X, y, X_star=sp.csr_matrix(X_star), privileged_mask=mask
+    )
     dense = DistilledRegressor(teacher).fit(X, y, X_star=X_star, privileged_mask=mask)
     assert_allclose(sparse.coef_, dense.coef_, rtol=RTOL)
 
@@ -518,7 +583,9 @@ def test_rank_deficient_gives_minimum_norm(fit_intercept, use_sw):
     # The same through the distilled path (uniform weights, teacher_weight=1).
     teacher = SquareTeacher(np.ones(X_star.shape[1]))
     s = teacher(X_star)
-    distilled = DistilledRegressor(teacher, teacher_weight=1.0, fit_intercept=fit_intercept).fit(X, y, X_star=X_star)
+    distilled = DistilledRegressor(teacher, teacher_weight=1.0, fit_intercept=fit_intercept).fit(
+        X, y, X_star=X_star
+    )
     ref_s = LinearRegression(fit_intercept=fit_intercept).fit(X, s)
     assert_allclose(distilled.coef_, ref_s.coef_, rtol=1e-8)
 
@@ -543,8 +610,12 @@ def test_large_feature_means_keep_accuracy(alpha, use_sw):
     centred = shifted - 1e6
     teacher = SquareTeacher(np.ones(X_star.shape[1]))
     params = dict(teacher_weight=0.5, sigma=1.0, sigma_teacher=0.5, alpha=alpha)
-    big = DistilledRegressor(teacher, **params).fit(shifted, y, X_star=X_star, privileged_mask=mask, sample_weight=sw)
-    small = DistilledRegressor(teacher, **params).fit(centred, y, X_star=X_star, privileged_mask=mask, sample_weight=sw)
+    big = DistilledRegressor(teacher, **params).fit(
+        shifted, y, X_star=X_star, privileged_mask=mask, sample_weight=sw
+    )
+    small = DistilledRegressor(teacher, **params).fit(
+        centred, y, X_star=X_star, privileged_mask=mask, sample_weight=sw
+    )
     assert_allclose(big.coef_, small.coef_, rtol=1e-9)
     # Intercepts differ by the shift: b_big = b_small - 1e6 * sum(w).
     assert_allclose(big.intercept_ + 1e6 * big.coef_.sum(), small.intercept_, rtol=1e-6)
@@ -583,24 +654,15 @@ def test_get_params_hides_teacher_parameters():
     assert "student__max_depth" in params  # other nested parameters still show
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG in skdistill/_base.py: TeacherMixin hides teacher__* from get_params, but "
-        "BaseEstimator.set_params only checks the prefix 'teacher' and then calls "
-        "teacher.set_params, changing the user's fitted teacher in place."
-    ),
-)
 def test_set_params_on_teacher_raises():
     _, _, _, _, _, teacher = make_problem(seed=14)
     est = DistilledRegressor(teacher)
-    try:
-        with pytest.raises(ValueError, match="teacher"):
-            est.set_params(teacher__fit_intercept=False)
-    finally:
-        fit_intercept_after = teacher.fit_intercept
-        teacher.set_params(fit_intercept=True)
-    assert fit_intercept_after is True
+    with pytest.raises(ValueError, match="teacher"):
+        est.set_params(teacher__fit_intercept=False)
+    assert teacher.fit_intercept is True  # the user's teacher is untouched
+    # Setting another teacher is allowed.
+    other = LinearRegression()
+    assert est.set_params(teacher=other, teacher_weight=0.2).teacher is other
 
 
 # --------------------------------------------------------------------------

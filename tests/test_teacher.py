@@ -30,7 +30,12 @@ def regression_data():
 
 def _classification(n_classes, labels=None, seed=0):
     X, y = make_classification(
-        n_samples=120, n_features=5, n_informative=4, n_redundant=0, n_classes=n_classes, random_state=seed
+        n_samples=120,
+        n_features=5,
+        n_informative=4,
+        n_redundant=0,
+        n_classes=n_classes,
+        random_state=seed,
     )
     if labels is not None:
         y = np.asarray(labels)[y]
@@ -103,7 +108,9 @@ def test_teacher_answers_classifier_log_proba(n_classes, labels):
     assert answers.shape == (len(y), n_classes)
     assert np.all(np.isnan(answers[~mask]))
     assert_allclose(answers[mask], np.log(teacher.predict_proba(X[mask])), rtol=1e-12)
-    assert_allclose(softmax_at_temperature(answers[mask], 1.0), teacher.predict_proba(X[mask]), rtol=1e-12)
+    assert_allclose(
+        softmax_at_temperature(answers[mask], 1.0), teacher.predict_proba(X[mask]), rtol=1e-12
+    )
 
 
 def test_teacher_answers_frozen_classifier():
@@ -111,7 +118,9 @@ def test_teacher_answers_frozen_classifier():
 
     X, y, mask = _classification(3)
     teacher = LogisticRegression().fit(X, y)
-    assert_array_equal(teacher_answers(FrozenEstimator(teacher), X, mask), teacher_answers(teacher, X, mask))
+    assert_array_equal(
+        teacher_answers(FrozenEstimator(teacher), X, mask), teacher_answers(teacher, X, mask)
+    )
 
 
 def test_teacher_answers_reused_as_teacher_output(regression_data):
@@ -133,7 +142,9 @@ def test_teacher_answers_zero_probability_stays_finite():
     rows = answers[mask]
     assert np.all(np.isfinite(rows))
     assert rows.min() == TINY_LOG
-    assert_array_equal(rows.argmax(axis=1), np.searchsorted(teacher.classes_, teacher.predict(X[mask])))
+    assert_array_equal(
+        rows.argmax(axis=1), np.searchsorted(teacher.classes_, teacher.predict(X[mask]))
+    )
 
 
 def test_teacher_answers_binary_decision_function_two_columns():
@@ -146,7 +157,9 @@ def test_teacher_answers_binary_decision_function_two_columns():
     assert_array_equal(answers[mask, 0], 0.0)
     assert_allclose(answers[mask, 1], d, rtol=1e-15)
     # softmax([0, d]) is sigmoid(d), the probability of classes_[1].
-    assert_allclose(softmax_at_temperature(answers[mask], 1.0)[:, 1], 1 / (1 + np.exp(-d)), rtol=1e-12)
+    assert_allclose(
+        softmax_at_temperature(answers[mask], 1.0)[:, 1], 1 / (1 + np.exp(-d)), rtol=1e-12
+    )
 
 
 def test_teacher_answers_multiclass_decision_function():
