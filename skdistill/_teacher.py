@@ -45,10 +45,12 @@ class PrivilegedData:
 
 
 def _is_torch_module(obj):
-    # torch is never imported here: an object can only be a torch module if
-    # torch has already been imported by whoever built it.
-    torch = sys.modules.get("torch")
-    return torch is not None and isinstance(obj, torch.nn.Module)
+    # Looked up by class name rather than through sys.modules["torch"]: torch
+    # is never imported here, and a thread may see a half-imported torch.
+    return any(
+        cls.__name__ == "Module" and cls.__module__ == "torch.nn.modules.module"
+        for cls in type(obj).__mro__
+    )
 
 
 def _is_sklearn_estimator(obj):

@@ -238,7 +238,9 @@ def test_pandas_and_string_labels_through_a_search():
 def test_process_workers_give_the_same_search():
     X, y, X_star, teacher, estimator_class = _data("classification")
     serial = GridSearchCV(estimator_class(teacher), _grid(estimator_class), cv=3).fit(X, y, X_star=X_star)
-    parallel = GridSearchCV(estimator_class(teacher), _grid(estimator_class), cv=3, n_jobs=2)
+    parallel = GridSearchCV(
+        estimator_class(teacher), _grid(estimator_class), cv=3, n_jobs=2, error_score="raise"
+    )
     with joblib.parallel_backend("loky"):
         parallel.fit(X, y, X_star=X_star)
     np.testing.assert_allclose(
@@ -258,7 +260,9 @@ def test_search_on_a_dask_cluster():
         dashboard_address=None,
     ) as cluster, distributed.Client(cluster):
         with joblib.parallel_backend("dask"):
-            on_dask = GridSearchCV(estimator_class(teacher), _grid(estimator_class), cv=3).fit(
+            on_dask = GridSearchCV(
+                estimator_class(teacher), _grid(estimator_class), cv=3, error_score="raise"
+            ).fit(
                 X, y, X_star=X_star
             )
     np.testing.assert_allclose(
