@@ -1,0 +1,215 @@
+"""What the experiments share: the paper's numbers, metrics, tables, timing, caches."""
+
+import csv
+import hashlib
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from scipy.special import log_softmax
+
+#: Table of Grabovoy & Strijov (2021), as (mean, std): (dataset, model) -> values.
+PAPER = {
+    ("FashionMNIST", "without teacher"): {"ce": (0.461, 0.005), "acc": (0.841, 0.002), "size": 7850},
+    ("FashionMNIST", "with teacher"): {"ce": (0.453, 0.003), "acc": (0.842, 0.002), "size": 7850},
+    ("Synthetic", "without teacher"): {"ce": (0.225, 0.002), "acc": (0.831, 0.002), "size": 33},
+    ("Synthetic", "with teacher"): {"ce": (0.452, 0.001), "acc": (0.828, 0.001), "size": 33},
+    ("Twitter", "without teacher"): {"ce": (0.501, 0.006), "acc": (0.747, 0.005), "size": 1538},
+    ("Twitter", "with teacher"): {"ce": (0.489, 0.003), "acc": (0.764, 0.004), "size": 1538},
+}
+
+COLUMNS = ["Dataset", "Model", "CrossEntropy", "Accuracy", "StudentSize", "Paper CrossEntropy", "Paper Accuracy"]
+
+
+class MissingDependency(Exception):
+    """An optional dependency is missing; the message says which extra to install."""
+
+
+def import_pyplot():
+    """Return ``matplotlib.pyplot`` on the non-interactive Agg backend.
+
+    Raises
+    ------
+    MissingDependency
+        If matplotlib is not installed.
+    """
+    try:
+        import matplotlib
+    except ImportError as exc:
+        raise MissingDependency(
+            "The figures need matplotlib: pip install skdistill[examples]"
+        ) from exc
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def save_figure(fig, path):
+    """Save ``fig`` as a PNG at ``path``, close it and return the path."""
+    fig.savefig(path, dpi=110)
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return Path(path)
+
+
+def cross_entropy(y, log_proba):
+    """Mean negative log-likelihood of integer labels ``y`` (0..K-1)."""
+    return float(-np.mean(log_proba[np.arange(len(y)), y]))
+
+
+def log_softmax_rows(logits):
+    """Row-wise log-softmax of a logit matrix."""
+    return log_softmax(np.asarray(logits, dtype=np.float64), axis=1)
+
+
+def accuracy(y, scores):
+    """Share of rows whose largest score is at the label."""
+    return float(np.mean(np.argmax(scores, axis=1) == y))
+
+
+def student_size(estimator):
+    """Number of fitted parameters of a linear ``DistilledClassifier``."""
+    return int(estimator.coef_.size + estimator.intercept_.size)
+
+
+def evaluate(model_log_proba, y):
+    """Cross-entropy and accuracy of log-probabilities on labels ``y``."""
+    return {"ce": cross_entropy(y, model_log_proba), "acc": accuracy(y, model_log_proba)}
+
+
+@dataclass
+class Row:
+    """One line of the table: a model's scores over the runs."""
+
+    dataset: str
+    model: str
+    size: str
+    paper_key: tuple | None = None
+    ce: list = field(default_factory=list)
+    acc: list = field(default_factory=list)
+
+    def add(self, scores):
+        self.ce.append(scores["ce"])
+        self.acc.append(scores["acc"])
+
+
+def mean_std(values, digits=3):
+    """``"m ± s"`` of ``values`` (sample std, ddof=1); only ``"m"`` for one value."""
+    values = np.asarray(values, dtype=float)
+    if values.size == 1:
+        return f"{values[0]:.{digits}f}"
+    return f"{values.mean():.{digits}f} ± {values.std(ddof=1):.{digits}f}"
+
+
+def _paper_cells(row):
+    paper = PAPER.get(row.paper_key) if row.paper_key else None
+    if paper is None:
+        return "—", "—"
+    return tuple(f"{paper[key][0]:.3f} ± {paper[key][1]:.3f}" for key in ("ce", "acc"))
+
+
+def table_cells(rows):
+    """The table as a list of string lists, header first."""
+    cells = [COLUMNS]
+    for row in rows:
+        cells.append([row.dataset, row.model, mean_std(row.ce), mean_std(row.acc), row.size, *_paper_cells(row)])
+    return cells
+
+
+def format_table(rows):
+    """Plain-text table with the paper's numbers in the last two columns."""
+    cells = table_cells(rows)
+    widths = [max(len(line[j]) for line in cells) for j in range(len(COLUMNS))]
+    lines = []
+    for i, line in enumerate(cells):
+        ours = "  ".join(c.ljust(w) for c, w in zip(line[:5], widths[:5]))
+        paper = "  ".join(c.ljust(w) for c, w in zip(line[5:], widths[5:]))
+        lines.append(f"{ours} | {paper}".rstrip())
+        if i == 0:
+            lines.append("-" * len(lines[0]))
+    return "\n".join(lines)
+
+
+def markdown_table(cells):
+    """A GitHub markdown table of string cells, header first."""
+    lines = ["| " + " | ".join(cells[0]) + " |", "|" + "---|" * len(cells[0])]
+    lines += ["| " + " | ".join(line) + " |" for line in cells[1:]]
+    return "\n".join(lines) + "\n"
+
+
+def write_table(rows, out, stem):
+    """Write the table to ``out/stem.csv`` (numbers) and ``out/stem.md``.
+
+    The CSV holds one line per model with the mean, the sample standard
+    deviation and the number of runs of each metric, and the paper's values.
+    """
+    out = Path(out)
+    with open(out / f"{stem}.csv", "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(
+            ["dataset", "model", "ce_mean", "ce_std", "acc_mean", "acc_std", "runs",
+             "student_size", "paper_ce_mean", "paper_ce_std", "paper_acc_mean", "paper_acc_std"]
+        )
+        for row in rows:
+            paper = PAPER.get(row.paper_key, {}) if row.paper_key else {}
+            std = (lambda v: float(np.std(v, ddof=1)) if len(v) > 1 else math.nan)
+            writer.writerow(
+                [row.dataset, row.model, np.mean(row.ce), std(row.ce), np.mean(row.acc), std(row.acc),
+                 len(row.ce), row.size, *paper.get("ce", ("", "")), *paper.get("acc", ("", ""))]
+            )
+    (out / f"{stem}.md").write_text(markdown_table(table_cells(rows)), encoding="utf-8")
+
+
+class Stopwatch:
+    """Wall time since creation, for the per-run timing lines."""
+
+    def __init__(self):
+        self.start = time.perf_counter()
+
+    def __call__(self):
+        return time.perf_counter() - self.start
+
+
+def cache_key(*parts):
+    """Short stable digest of ``parts`` (strings, numbers or arrays) for a cache file name."""
+    digest = hashlib.sha1()
+    for part in parts:
+        if isinstance(part, np.ndarray):
+            digest.update(np.ascontiguousarray(part).tobytes())
+        else:
+            digest.update(repr(part).encode("utf-8"))
+        digest.update(b"\0")
+    return digest.hexdigest()[:16]
+
+
+def cached_arrays(path, compute, log=print):
+    """Load the arrays saved at ``path`` (.npz) or compute and save them.
+
+    Parameters
+    ----------
+    path : path-like
+        The cache file; its folder is created when missing.
+    compute : callable
+        Returns a dict of name -> ndarray when there is no cache.
+    log : callable, default=print
+        Says whether the cache was used.
+
+    Returns
+    -------
+    arrays : dict of str to ndarray
+    """
+    path = Path(path)
+    if path.exists():
+        with np.load(path) as saved:
+            log(f"  (cached: {path})")
+            return {name: saved[name] for name in saved.files}
+    arrays = compute()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp.npz")
+    np.savez(temporary, **arrays)
+    temporary.replace(path)
+    return arrays
