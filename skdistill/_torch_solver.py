@@ -346,6 +346,10 @@ def fit_adam(
     optimizer = torch.optim.Adam(params, lr=learning_rate)
     if optimizer_state is not None:
         optimizer.load_state_dict(optimizer_state)
+        # The saved state carries the old step size: a warm start honours the
+        # learning_rate of this fit.
+        for group in optimizer.param_groups:
+            group["lr"] = learning_rate
     n_samples = data.y.shape[0]
     device = data.y.device
     history = History(validation_scores=[] if validation is not None else None)
