@@ -71,12 +71,12 @@ def _read_matrix(path):
 def load_sarcos(data_home=None):
     """Load the SARCOS inverse-dynamics test split (regression).
 
-    =================   ==============
-    Samples                       4449
-    Dimensionality                  21
-    Privileged features              6
-    Target                  real, torque 1
-    =================   ==============
+    ===================   ==============
+    Samples                         4449
+    Dimensionality                    21
+    Privileged features                6
+    Target                torque 1, real
+    ===================   ==============
 
     The file ``sarcos_inv_test.mat`` (MATLAB variable ``sarcos_inv_test`` of
     shape (4449, 28)) is looked for in this order:
