@@ -60,12 +60,15 @@ def as_tensor(X, *, dtype, device):
     torch = import_torch()
     if sp.issparse(X):
         X = sp.csr_matrix(X)
-        return torch.sparse_csr_tensor(
-            torch.as_tensor(X.indptr, dtype=torch.int64),
-            torch.as_tensor(X.indices, dtype=torch.int64),
-            torch.as_tensor(X.data, dtype=dtype),
-            size=X.shape,
-        ).to(device)
+        with warnings.catch_warnings():
+            # torch calls its CSR support "beta"; scipy already checked the structure.
+            warnings.simplefilter("ignore", UserWarning)
+            return torch.sparse_csr_tensor(
+                torch.as_tensor(X.indptr, dtype=torch.int64),
+                torch.as_tensor(X.indices, dtype=torch.int64),
+                torch.as_tensor(X.data, dtype=dtype),
+                size=X.shape,
+            ).to(device)
     array = np.asarray(X)
     np_dtype = np.float32 if dtype == torch.float32 else np.float64
     if array.dtype != np_dtype or not array.flags.c_contiguous or not array.flags.writeable:
@@ -223,13 +226,19 @@ def _fused_linear_evaluator(module, data, settings):
     """Loss and gradient of the linear student in one pass over the rows of X.
 
     Each block of rows gives its logits, their closed-form gradient, and its
-    share of the weight gradient while the block is still in cache.
+    share of the weight gradient while the block is still in cache. Sparse X
+    is taken whole, with its transpose kept as CSR for a fast ``X^T G``.
     """
     torch = import_torch()
     weight, bias = module.weight, module.bias
     binary = weight.shape[0] == 1 and data.n_classes == 2
     n_samples = data.X.shape[0]
-    block = n_samples if n_samples <= 2 * _FUSED_BLOCK_ROWS else _FUSED_BLOCK_ROWS
+    sparse = data.X.layout == torch.sparse_csr
+    if sparse or n_samples <= 2 * _FUSED_BLOCK_ROWS:
+        block = n_samples
+    else:
+        block = _FUSED_BLOCK_ROWS
+    X_transposed = data.X.t().to_sparse_csr() if sparse else None
 
     def evaluate():
         grad_weight = torch.zeros_like(weight)
@@ -238,10 +247,10 @@ def _fused_linear_evaluator(module, data, settings):
         with torch.no_grad():
             for start in range(0, n_samples, block):
                 rows = slice(start, start + block)
-                X = data.X[rows]
-                logits = full_logits(torch.addmm(bias, X, weight.T), data.n_classes)
+                X = data.X if sparse else data.X[rows]
+                outputs = X @ weight.T + bias if sparse else torch.addmm(bias, X, weight.T)
                 block_loss, grad = loss_and_logit_gradient(
-                    logits,
+                    full_logits(outputs, data.n_classes),
                     data.y[rows],
                     data.label_weight[rows],
                     soft_targets=None if data.soft_targets is None else data.soft_targets[rows],
@@ -253,7 +262,10 @@ def _fused_linear_evaluator(module, data, settings):
                 if binary:
                     grad = grad[:, 1:]
                 loss += block_loss
-                grad_weight.addmm_(grad.T, X)
+                if sparse:
+                    grad_weight += (X_transposed @ grad).T
+                else:
+                    grad_weight.addmm_(grad.T, X)
                 grad_bias += grad.sum(dim=0)
             scale = 1.0 / data.total_weight
             loss *= scale
@@ -275,7 +287,7 @@ def fit_lbfgs(module, data, settings, *, max_iter, tol, verbose):
     params = [p for p in module.parameters() if p.requires_grad]
     device, dtype = params[0].device, params[0].dtype
     history = History()
-    fused = getattr(module, "is_linear_student", False) and data.X.layout == torch.strided
+    fused = getattr(module, "is_linear_student", False)
     evaluate = _fused_linear_evaluator(module, data, settings) if fused else _autograd_evaluator(
         module, data, settings, params
     )
