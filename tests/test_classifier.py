@@ -28,7 +28,7 @@ import scipy.sparse as sp
 import torch
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import log_softmax, softmax
-from sklearn.datasets import make_classification, make_moons
+from sklearn.datasets import make_moons
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.linear_model import LinearRegression, LogisticRegression, RidgeClassifier
 from sklearn.svm import LinearSVC
@@ -94,7 +94,9 @@ class ReversedTeacher:
         return np.log(self.predict_proba(X))
 
 
-def spec_objective(coef, intercept, X, y, teacher_logits, mask, sample_weight, *, lam, T, alpha, kind, eps=1e-6):
+def spec_objective(
+    coef, intercept, X, y, teacher_logits, mask, sample_weight, *, lam, T, alpha, kind, eps=1e-6
+):
     """The SPEC objective above, in numpy float64, for a linear student."""
     z = X @ coef.T + intercept
     if coef.shape[0] == 1:
@@ -184,8 +186,14 @@ def test_all_false_mask_is_logistic_regression(n_classes, source):
     X, X_star, y, _, sw = make_problem(n_classes=n_classes, seed=13)
     mask = np.zeros(X.shape[0], dtype=bool)
     teacher = CountingTeacher(np.ones((n_classes, X_star.shape[1])), np.zeros(n_classes))
-    kwargs = dict(X_star=X_star) if source == "teacher" else dict(teacher_output=np.full((X.shape[0], n_classes), np.nan))
-    student = DistilledClassifier(teacher if source == "teacher" else None, teacher_weight=0.8, temperature=2.0, **EXACT)
+    kwargs = (
+        dict(X_star=X_star)
+        if source == "teacher"
+        else dict(teacher_output=np.full((X.shape[0], n_classes), np.nan))
+    )
+    student = DistilledClassifier(
+        teacher if source == "teacher" else None, teacher_weight=0.8, temperature=2.0, **EXACT
+    )
     student.fit(X, y, privileged_mask=mask, sample_weight=sw, **kwargs)
     assert teacher.calls == []
     assert_same_as_logistic_regression(student, X, y, sw, 1.0)
@@ -215,9 +223,7 @@ def test_full_teacher_weight_recovers_callable_teacher(n_classes, temperature):
         assert_allclose(student.intercept_[0], b[1] - b[0], rtol=1e-5)
     else:
         assert_allclose(student.coef_ - student.coef_.mean(axis=0), W - W.mean(axis=0), rtol=1e-5, atol=1e-6)
-        assert_allclose(
-            student.intercept_ - student.intercept_.mean(), b - b.mean(), rtol=1e-5, atol=1e-6
-        )
+        assert_allclose(student.intercept_ - student.intercept_.mean(), b - b.mean(), rtol=1e-5, atol=1e-6)
     assert_allclose(student.predict_proba(X), softmax(V, axis=1), atol=1e-6)
     # At the temperature of the fit, g|_T equals the teacher's softened answers.
     logits = student.predict_log_proba(X)
@@ -260,9 +266,11 @@ def test_temperature_softens_teacher_logits_and_probabilities_alike(n_classes, t
     X, _, y, mask, sw = make_problem(n_classes=n_classes, seed=19)
     V = 3 * np.random.RandomState(1).normal(size=(X.shape[0], n_classes))
     kw = dict(teacher_weight=0.6, temperature=temperature, **EXACT)
-    fit = lambda out, kind="auto": DistilledClassifier(teacher_output_kind=kind, **kw).fit(  # noqa: E731
-        X, y, privileged_mask=mask, teacher_output=out, sample_weight=sw
-    )
+
+    def fit(out, kind="auto"):
+        student = DistilledClassifier(teacher_output_kind=kind, **kw)
+        return student.fit(X, y, privileged_mask=mask, teacher_output=out, sample_weight=sw)
+
     from_logits = fit(V)
     from_proba = fit(softmax(V, axis=1))
     assert_allclose(from_proba.coef_, from_logits.coef_, rtol=1e-6, atol=1e-8)
@@ -284,7 +292,13 @@ def test_gradient_of_spec_objective_vanishes(n_classes, loss, fit_intercept):
     teacher = fitted_teacher(X_star, y)
     lam, T, alpha = 0.3, 2.5, 0.7
     student = DistilledClassifier(
-        teacher, teacher_weight=lam, temperature=T, loss=loss, alpha=alpha, fit_intercept=fit_intercept, **EXACT
+        teacher,
+        teacher_weight=lam,
+        temperature=T,
+        loss=loss,
+        alpha=alpha,
+        fit_intercept=fit_intercept,
+        **EXACT,
     )
     student.fit(X, y, X_star=X_star, privileged_mask=mask, sample_weight=sw)
     assert_array_equal(student.privileged_mask_, mask)
@@ -388,10 +402,14 @@ def test_decision_function_teacher(teacher_cls, n_classes):
     if n_classes == 2:
         # Binary scores d are the log-odds of classes_[1]: the columns [0, d].
         same.append(fit_kind(None, dict(teacher_output=d, kind="logits"), X, y, mask, sw, **params))
-        same.append(fit_kind(None, dict(teacher_output=1 / (1 + np.exp(-d)), kind="proba"), X, y, mask, sw, **params))
+        same.append(
+            fit_kind(None, dict(teacher_output=1 / (1 + np.exp(-d)), kind="proba"), X, y, mask, sw, **params)
+        )
     for student in same:
         assert_allclose(student.coef_, reference.coef_, rtol=1e-6, atol=1e-8)
-    assert not np.allclose(reference.coef_, DistilledClassifier(**EXACT).fit(X, y, sample_weight=sw).coef_, atol=1e-3)
+    assert not np.allclose(
+        reference.coef_, DistilledClassifier(**EXACT).fit(X, y, sample_weight=sw).coef_, atol=1e-3
+    )
 
 
 def test_binary_teacher_kinds():
@@ -408,7 +426,10 @@ def test_binary_teacher_kinds():
         (None, dict(teacher_output=log_odds)),
         (None, dict(teacher_output=log_odds, kind="logits")),
         (ReversedTeacher(teacher), dict(X_star=X_star)),
-        (LinearLogits(np.vstack([0 * teacher.coef_, teacher.coef_]), np.r_[0.0, teacher.intercept_]), dict(X_star=X_star)),
+        (
+            LinearLogits(np.vstack([0 * teacher.coef_, teacher.coef_]), np.r_[0.0, teacher.intercept_]),
+            dict(X_star=X_star),
+        ),
     ]:
         student = fit_kind(teacher_, kwargs, X, y, mask, sw, **params)
         assert_allclose(student.coef_, reference.coef_, rtol=1e-6, atol=1e-8)
@@ -494,7 +515,9 @@ def test_teacher_log_zero_probability_is_allowed():
 # --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("labels", [np.array(["no", "yes"]), np.array(["b", "c", "a"]), np.array([-1, 1]), np.array([3, 1, 2])])
+@pytest.mark.parametrize(
+    "labels", [np.array(["no", "yes"]), np.array(["b", "c", "a"]), np.array([-1, 1]), np.array([3, 1, 2])]
+)
 def test_labels_and_prediction_methods(labels):
     n_classes = len(labels)
     X, _, y, _, _ = make_problem(n_classes=n_classes, seed=67)
@@ -587,8 +610,13 @@ def test_adam_n_iter_no_change_stops_early():
 def test_adam_early_stopping_restores_best():
     X, _, y, _, _ = make_problem(n_samples=300, n_classes=3, seed=97)
     params = dict(
-        solver="adam", learning_rate=0.5, batch_size=16, early_stopping=True,
-        validation_fraction=0.2, n_iter_no_change=4, random_state=0,
+        solver="adam",
+        learning_rate=0.5,
+        batch_size=16,
+        early_stopping=True,
+        validation_fraction=0.2,
+        n_iter_no_change=4,
+        random_state=0,
     )
     student = DistilledClassifier(max_iter=200, **params).fit(X, y)
     scores = student.validation_scores_
@@ -614,7 +642,11 @@ def test_mlp_student_learns_nonlinear_problem(solver):
     X, y = make_moons(n_samples=200, noise=0.15, random_state=0)
     net = mlp(2, 2)
     before = [p.detach().clone() for p in net.parameters()]
-    params = dict(max_iter=100, alpha=1e-4) if solver == "lbfgs" else dict(max_iter=60, learning_rate=0.05, batch_size=50)
+    params = (
+        dict(max_iter=100, alpha=1e-4)
+        if solver == "lbfgs"
+        else dict(max_iter=60, learning_rate=0.05, batch_size=50)
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         student = DistilledClassifier(student=net, solver=solver, random_state=0, **params).fit(X, y)
@@ -637,8 +669,16 @@ def test_torch_student_with_teacher_and_one_binary_logit():
     net = torch.nn.Linear(X.shape[1], 1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        student = DistilledClassifier(teacher, student=net, teacher_weight=0.5, temperature=2.0, dtype="float64",
-                                      tol=1e-10, max_iter=1000, alpha=0.0).fit(X, y, X_star=X_star, privileged_mask=mask)
+        student = DistilledClassifier(
+            teacher,
+            student=net,
+            teacher_weight=0.5,
+            temperature=2.0,
+            dtype="float64",
+            tol=1e-10,
+            max_iter=1000,
+            alpha=0.0,
+        ).fit(X, y, X_star=X_star, privileged_mask=mask)
         linear = DistilledClassifier(teacher, teacher_weight=0.5, temperature=2.0, alpha=0.0, **EXACT).fit(
             X, y, X_star=X_star, privileged_mask=mask
         )
@@ -666,9 +706,9 @@ def test_warm_start_lbfgs_continues_from_previous_coefficients():
     assert_allclose(student.coef_, coef, rtol=1e-7, atol=1e-9)
     assert_allclose(student.loss_curve_[0], final_loss, rtol=1e-10)
     with pytest.warns(ConvergenceWarning):
-        cold = DistilledClassifier(teacher, teacher_weight=0.5, temperature=2.0, max_iter=1, dtype="float64").fit(
-            X, y, X_star=X_star, privileged_mask=mask
-        )
+        cold = DistilledClassifier(
+            teacher, teacher_weight=0.5, temperature=2.0, max_iter=1, dtype="float64"
+        ).fit(X, y, X_star=X_star, privileged_mask=mask)
     assert cold.loss_curve_[0] > final_loss + 1e-3
 
 
@@ -678,7 +718,12 @@ def test_warm_start_adam_continues_from_previous_parameters(use_torch_student):
     params = dict(solver="adam", learning_rate=0.05, batch_size=100, random_state=0, dtype="float64")
     if use_torch_student:
         params["student"] = mlp(X.shape[1], 3)
-    get = (lambda m: torch.nn.utils.parameters_to_vector(m.student_.parameters()).detach().numpy().copy()) if use_torch_student else (lambda m: m.coef_.copy())  # noqa: E731
+
+    def get(model):
+        if use_torch_student:
+            return torch.nn.utils.parameters_to_vector(model.student_.parameters()).detach().numpy().copy()
+        return model.coef_.copy()
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         student = DistilledClassifier(max_iter=10, **params).fit(X, y)
@@ -757,8 +802,7 @@ def test_unpickled_linear_student_predicts_without_torch(tmp_path):
     (tmp_path / "student.pkl").write_bytes(pickle.dumps(student))
     np.save(tmp_path / "X.npy", X)
     np.save(tmp_path / "expected.npy", student.predict_proba(X))
-    script = textwrap.dedent(
-        f"""
+    script = textwrap.dedent(f"""
         import sys
         # scipy's array-API helpers do not tolerate sys.modules["torch"] = None
         # while scipy.stats is being imported: load scikit-learn first.
@@ -778,8 +822,7 @@ def test_unpickled_linear_student_predicts_without_torch(tmp_path):
             import torch
         except ImportError:
             print("ok without torch")
-        """
-    )
+        """)
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "ok without torch" in result.stdout
@@ -895,7 +938,9 @@ def test_bad_teacher_output(teacher_output, match):
 def test_declared_probabilities_outside_unit_interval():
     X, _, y, _, _ = make_problem(n_classes=3)
     with pytest.raises(ValueError, match="teacher_output"):
-        DistilledClassifier(teacher_output_kind="proba").fit(X, y, teacher_output=np.full((X.shape[0], 3), 2.0))
+        DistilledClassifier(teacher_output_kind="proba").fit(
+            X, y, teacher_output=np.full((X.shape[0], 3), 2.0)
+        )
 
 
 def test_single_class_is_an_error():
@@ -929,6 +974,32 @@ def test_cuda_without_cuda():
         DistilledClassifier(device="cuda").fit(X, y)
 
 
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+@pytest.mark.parametrize("solver", ["lbfgs", "adam"])
+def test_cuda_fit_matches_cpu(solver):
+    X, X_star, y, mask, sw = make_problem(n_classes=3, seed=163)
+    teacher = fitted_teacher(X_star, y)
+    params = dict(teacher_weight=0.5, temperature=2.0, solver=solver, random_state=0, **EXACT)
+    if solver == "adam":
+        params.update(max_iter=20, learning_rate=0.05)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        cpu = DistilledClassifier(teacher, device="cpu", **params).fit(
+            X, y, X_star=X_star, privileged_mask=mask, sample_weight=sw
+        )
+        gpu = DistilledClassifier(teacher, device="cuda", **params).fit(
+            X, y, X_star=X_star, privileged_mask=mask, sample_weight=sw
+        )
+        net = DistilledClassifier(teacher, device="cuda", student=mlp(X.shape[1], 3), **params).fit(
+            X, y, X_star=X_star
+        )
+    assert isinstance(gpu.coef_, np.ndarray)
+    assert_allclose(gpu.coef_, cpu.coef_, rtol=1e-5 if solver == "lbfgs" else 1e-3, atol=1e-6)
+    assert next(net.student_.parameters()).device.type == "cuda"
+    assert net.predict_proba(X).shape == (X.shape[0], 3)
+    assert_array_equal(pickle.loads(pickle.dumps(gpu)).predict(X), gpu.predict(X))
+
+
 def test_device_auto_works():
     X, _, y, _, _ = make_problem()
     student = DistilledClassifier(device="auto", **EXACT).fit(X, y)
@@ -939,9 +1010,17 @@ def test_device_auto_works():
     "kwargs, error, match",
     [
         (lambda X_star, mask: dict(X_star=X_star[:-1]), ValueError, "X_star has"),
-        (lambda X_star, mask: dict(X_star=X_star, privileged_mask=mask.astype(int)), TypeError, "privileged_mask"),
+        (
+            lambda X_star, mask: dict(X_star=X_star, privileged_mask=mask.astype(int)),
+            TypeError,
+            "privileged_mask",
+        ),
         (lambda X_star, mask: dict(X_star=X_star, privileged_mask=mask[:-1]), ValueError, "privileged_mask"),
-        (lambda X_star, mask: dict(X_star=np.where(mask[:, None], np.nan, X_star), privileged_mask=mask), ValueError, "X_star"),
+        (
+            lambda X_star, mask: dict(X_star=np.where(mask[:, None], np.nan, X_star), privileged_mask=mask),
+            ValueError,
+            "X_star",
+        ),
     ],
 )
 def test_bad_privileged_input(kwargs, error, match):
@@ -976,7 +1055,9 @@ def test_caller_arrays_unchanged():
     for a in arrays.values():
         a.setflags(write=False)  # a write would raise
     coef_before = teacher.coef_.copy()
-    DistilledClassifier(teacher, teacher_weight=0.5).fit(X, y, X_star=X_star, privileged_mask=mask, sample_weight=sw)
+    DistilledClassifier(teacher, teacher_weight=0.5).fit(
+        X, y, X_star=X_star, privileged_mask=mask, sample_weight=sw
+    )
     DistilledClassifier().fit(X, y, privileged_mask=mask, teacher_output=teacher_output, sample_weight=sw)
     for name, a in arrays.items():
         assert_array_equal(a, copies[name], err_msg=name)

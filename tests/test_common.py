@@ -32,7 +32,9 @@ ESTIMATORS = [
     # Tight float64 L-BFGS: must pass every check, sample-weight equivalence included.
     DistilledClassifier(dtype="float64", tol=1e-10, max_iter=1000),
     # Mini-batch Adam (shuffled batches of 64); a large step and few epochs keep the checks fast.
-    DistilledClassifier(solver="adam", random_state=0, max_iter=10, learning_rate=0.1, batch_size=64, n_iter_no_change=2),
+    DistilledClassifier(
+        solver="adam", random_state=0, max_iter=10, learning_rate=0.1, batch_size=64, n_iter_no_change=2
+    ),
 ]
 
 _SAMPLE_WEIGHT_CHECKS = (

@@ -61,14 +61,13 @@ def soft_targets(teacher_logits, mask, T):
 
 def torch_loss(z, y, s, mask, sample_weight, lam, T, kind, *, fn=distillation_loss, eps=1e-6):
     label_weight, teacher_part = row_weights(sample_weight, mask, lam)
-    as_t = lambda a: torch.as_tensor(a, dtype=torch.float64)  # noqa: E731
-    logits = as_t(z).requires_grad_(True)
+    logits = torch.as_tensor(z, dtype=torch.float64).requires_grad_(True)
     result = fn(
         logits,
         torch.as_tensor(y, dtype=torch.int64),
-        as_t(label_weight),
-        soft_targets=as_t(s),
-        teacher_part=as_t(teacher_part),
+        torch.as_tensor(label_weight, dtype=torch.float64),
+        soft_targets=torch.as_tensor(s, dtype=torch.float64),
+        teacher_part=torch.as_tensor(teacher_part, dtype=torch.float64),
         temperature=T,
         kind=kind,
         epsilon=eps,
@@ -97,14 +96,14 @@ def test_loss_equals_spec(n_classes, T, kind, lam):
 @pytest.mark.parametrize("n_classes", [2, 5])
 def test_loss_without_teacher_is_weighted_cross_entropy(n_classes):
     z, y, _, _, sw = random_problem(40, n_classes, seed=3)
-    loss = distillation_loss(
-        torch.as_tensor(z), torch.as_tensor(y, dtype=torch.int64), torch.as_tensor(sw)
-    )
+    loss = distillation_loss(torch.as_tensor(z), torch.as_tensor(y, dtype=torch.int64), torch.as_tensor(sw))
     expected = -np.sum(sw * log_softmax(z, axis=1)[np.arange(40), y])
     assert_allclose(loss.item(), expected, rtol=1e-12)
     # The same as the SPEC objective with an empty privileged set.
     no_mask = np.zeros(40, dtype=bool)
-    assert_allclose(loss.item(), spec_objective(z, y, np.zeros_like(z), no_mask, sw, 0.5, 2.0, DISTILL), rtol=1e-12)
+    assert_allclose(
+        loss.item(), spec_objective(z, y, np.zeros_like(z), no_mask, sw, 0.5, 2.0, DISTILL), rtol=1e-12
+    )
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -208,10 +207,14 @@ def test_clamped_gradient_matches_autograd_and_finite_differences():
     eps = 1e-3
     logits, loss = torch_loss(z, y, s, mask, sw, 0.6, 1.0, PROBABILISTIC, eps=eps)
     (auto_grad,) = torch.autograd.grad(loss, logits)
-    _, (_, fused_grad) = torch_loss(z, y, s, mask, sw, 0.6, 1.0, PROBABILISTIC, fn=loss_and_logit_gradient, eps=eps)
+    _, (_, fused_grad) = torch_loss(
+        z, y, s, mask, sw, 0.6, 1.0, PROBABILISTIC, fn=loss_and_logit_gradient, eps=eps
+    )
     g = np.exp(log_softmax(z, axis=1))
     assert np.any((g[mask] < eps) | (g[mask] > 1 - eps))
-    numeric = central_differences(lambda zz: spec_objective(zz, y, s, mask, sw, 0.6, 1.0, PROBABILISTIC, eps=eps), z)
+    numeric = central_differences(
+        lambda zz: spec_objective(zz, y, s, mask, sw, 0.6, 1.0, PROBABILISTIC, eps=eps), z
+    )
     assert_allclose(auto_grad.numpy(), numeric, rtol=1e-5, atol=1e-6)
     assert_allclose(fused_grad.detach().numpy(), auto_grad.numpy(), rtol=1e-10, atol=1e-12)
 

@@ -55,7 +55,9 @@ def test_as_tensor_sparse(fmt, dtype):
     tensor = solver.as_tensor(X, dtype=dtype, device="cpu")
     assert tensor.layout == torch.sparse_csr
     assert tensor.dtype == dtype
-    assert_allclose(tensor.to_dense().double().numpy(), X.toarray(), rtol=1e-6 if dtype == torch.float32 else 0)
+    assert_allclose(
+        tensor.to_dense().double().numpy(), X.toarray(), rtol=1e-6 if dtype == torch.float32 else 0
+    )
     assert_array_equal(X.toarray(), before.toarray())
 
 
@@ -146,7 +148,9 @@ def random_linear_module(n_features, n_classes, *, fit_intercept=True, seed=0, d
 @pytest.mark.parametrize("alpha", [0.0, 0.7])
 @pytest.mark.parametrize("fit_intercept", [True, False])
 @pytest.mark.parametrize("block_rows", [None, 7])
-def test_fused_evaluator_equals_autograd(n_classes, with_teacher, kind, alpha, fit_intercept, block_rows, monkeypatch):
+def test_fused_evaluator_equals_autograd(
+    n_classes, with_teacher, kind, alpha, fit_intercept, block_rows, monkeypatch
+):
     if block_rows is not None:
         # 50 rows > 2 * 7: the fused evaluator goes over several blocks (the last one short).
         monkeypatch.setattr(solver, "_FUSED_BLOCK_ROWS", block_rows)
