@@ -63,6 +63,8 @@ sphinx_gallery_conf = {
     "doc_module": ("skdistill",),
     "backreferences_dir": str(HERE / "gen_modules" / "backreferences"),
     "inspect_global_variables": False,
+    # No sg_execution_times.rst in the source folder.
+    "write_computation_times": False,
 }
 
 # Pages written alongside the code (benchmark results, performance notes, the

@@ -29,7 +29,7 @@ from skdistill.datasets import make_privileged_classification
 from skdistill.plotting import plot_class_distribution
 
 X, y, S, logits = make_privileged_classification(n_samples=1100, random_state=0)
-temperatures = [1, 2, 5, 10, 20]
+temperatures = [1, 2, 5, 10]
 
 fig, ax = plt.subplots(figsize=(6, 3.5), layout="constrained")
 width = 0.8 / len(temperatures)
