@@ -473,7 +473,7 @@ def test_teacher_with_extra_classes_is_renormalised():
 def test_teacher_classes_must_cover_y():
     X, X_star, y, mask, _ = make_problem(n_classes=3, seed=47)
     teacher = fitted_teacher(X_star[y != 2], y[y != 2])
-    with pytest.raises(ValueError, match=r"teacher's classes \[0, 1\] do not cover the labels \[2\]"):
+    with pytest.raises(ValueError, match=r"teacher.*classes.*\[0, 1\].*cover.*\[2\]"):
         DistilledClassifier(teacher).fit(X, y, X_star=X_star, privileged_mask=mask)
 
 
@@ -907,11 +907,11 @@ def inf_teacher(rows):
 @pytest.mark.parametrize(
     "teacher, match",
     [
-        (nan_teacher, "teacher returned NaN"),
-        (inf_teacher, "teacher returned NaN or \\+infinity"),
-        (lambda rows: np.zeros((rows.shape[0], 4)), "teacher answers have 4 columns but y has 3 classes"),
-        (lambda rows: np.zeros((rows.shape[0], 2)), "teacher answers have 2 columns"),
-        (lambda rows: np.zeros((rows.shape[0] - 1, 3)), "teacher must return one row"),
+        (nan_teacher, r"(?i)teacher.*NaN"),
+        (inf_teacher, r"(?i)teacher.*infinity"),
+        (lambda rows: np.zeros((rows.shape[0], 4)), r"teacher.*4 columns.*3 classes"),
+        (lambda rows: np.zeros((rows.shape[0], 2)), r"teacher.*2 columns.*3 classes"),
+        (lambda rows: np.zeros((rows.shape[0] - 1, 3)), r"(?i)teacher.*one row.*per privileged row"),
     ],
 )
 def test_bad_teacher_answers(teacher, match):
@@ -923,10 +923,10 @@ def test_bad_teacher_answers(teacher, match):
 @pytest.mark.parametrize(
     "teacher_output, match",
     [
-        (lambda n: np.full((n, 3), np.nan), "teacher_output contains NaN"),
-        (lambda n: np.full((n, 3), np.inf), "teacher_output contains NaN or infinity"),
-        (lambda n: np.zeros((n - 1, 3)), "teacher_output has"),
-        (lambda n: np.zeros((n, 5)), "5 columns"),
+        (lambda n: np.full((n, 3), np.nan), r"teacher_output.*NaN"),
+        (lambda n: np.full((n, 3), np.inf), r"teacher_output.*infinity"),
+        (lambda n: np.zeros((n - 1, 3)), r"teacher_output has \d+ rows"),
+        (lambda n: np.zeros((n, 5)), r"teacher.*5 columns.*3 classes"),
     ],
 )
 def test_bad_teacher_output(teacher_output, match):
@@ -945,7 +945,7 @@ def test_declared_probabilities_outside_unit_interval():
 
 def test_single_class_is_an_error():
     X, _, _, _, _ = make_problem()
-    with pytest.raises(ValueError, match="y must hold at least two classes"):
+    with pytest.raises(ValueError, match=r"\by\b.*at least two classes"):
         DistilledClassifier().fit(X, np.ones(X.shape[0]))
 
 
