@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from .reproduce import EXPERIMENTS, MissingDependency
+from .reproduce import EXPERIMENTS, MissingDependency, UsageError
 
 
 def build_parser():
@@ -104,7 +104,7 @@ def main(argv=None):
     clock = time.perf_counter()
     try:
         reproduce(args)
-    except MissingDependency as exc:
+    except (MissingDependency, UsageError) as exc:
         print(f"skdistill: error: {exc}", file=sys.stderr)
         return 2
     except FileNotFoundError as exc:

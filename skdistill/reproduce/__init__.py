@@ -8,7 +8,7 @@ Each experiment module has a ``run(runs, out, quick, log, **options)``
 function returning the table's rows.
 """
 
-from ._common import MissingDependency
+from ._common import MissingDependency, UsageError
 
 #: Experiment name on the command line -> module name in this package.
 EXPERIMENTS = {
@@ -17,4 +17,4 @@ EXPERIMENTS = {
     "sentiment": "sentiment",
 }
 
-__all__ = ["EXPERIMENTS", "MissingDependency"]
+__all__ = ["EXPERIMENTS", "MissingDependency", "UsageError"]

@@ -1,5 +1,6 @@
 """What the experiments share: the paper's numbers, metrics, tables, timing, caches."""
 
+import contextlib
 import csv
 import hashlib
 import math
@@ -25,6 +26,10 @@ COLUMNS = ["Dataset", "Model", "CrossEntropy", "Accuracy", "StudentSize", "Paper
 
 class MissingDependency(Exception):
     """An optional dependency is missing; the message says which extra to install."""
+
+
+class UsageError(Exception):
+    """The options given cannot work (e.g. too many samples asked for)."""
 
 
 def import_pyplot():
@@ -213,3 +218,69 @@ def cached_arrays(path, compute, log=print):
     np.savez(temporary, **arrays)
     temporary.replace(path)
     return arrays
+
+
+@contextlib.contextmanager
+def torch_threads(n_threads):
+    """Run torch on ``n_threads`` intra-op threads inside the block, then restore.
+
+    The mini-batch loops of the teachers and the Adam students are made of
+    small operations; on a two-core machine shared with other work a second
+    thread mostly waits for the first (measured: 5 to 10 times slower per
+    epoch), while alone it gains little.
+    """
+    import torch
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(n_threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+def train_classifier(module, X, y, *, epochs, batch_size, learning_rate, seed, log=print):
+    """Train ``module`` (inputs ``X`` -> logits) with Adam on the cross-entropy.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        The network; trained in place.
+    X : ndarray
+        Inputs, indexed by row: float32 pixels, or int64 token ids.
+    y : ndarray of shape (n_samples,)
+        Integer labels.
+    epochs, batch_size : int
+        Number of passes and rows per step.
+    learning_rate : float
+        Adam's step size.
+    seed : int
+        Seeds the shuffling, through a local ``torch.Generator``.
+    log : callable, default=print
+        Receives one line per epoch.
+
+    Returns
+    -------
+    module : torch.nn.Module
+        The trained network, in eval mode.
+    """
+    import torch
+
+    generator = torch.Generator().manual_seed(seed)
+    optimizer = torch.optim.Adam(module.parameters(), lr=learning_rate)
+    X = torch.as_tensor(X)
+    y = torch.as_tensor(np.asarray(y, dtype=np.int64))
+    module.train()
+    for epoch in range(epochs):
+        clock = Stopwatch()
+        total = 0.0
+        order = torch.randperm(len(y), generator=generator)
+        for start in range(0, len(y), batch_size):
+            index = order[start : start + batch_size]
+            optimizer.zero_grad(set_to_none=True)
+            loss = torch.nn.functional.cross_entropy(module(X[index]), y[index])
+            loss.backward()
+            optimizer.step()
+            total += float(loss.detach()) * len(index)
+        log(f"  teacher epoch {epoch + 1}/{epochs}: train loss {total / len(y):.4f}, wall time {clock():.1f} s")
+    return module.eval()
