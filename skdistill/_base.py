@@ -2,7 +2,28 @@
 
 import copy
 
+import numpy as np
 from sklearn.base import clone
+from sklearn.utils.validation import _check_sample_weight
+
+
+def check_sample_weight(sample_weight, X):
+    """Validated float64 ``sample_weight`` of shape (n_samples,), never negative.
+
+    A negative weight leaves the classifier's objective without a minimum and
+    the regressor's normal equations indefinite, so it is refused rather than
+    trained on.
+    """
+    sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+    negative = sample_weight < 0
+    if negative.any():
+        raise ValueError(
+            f"sample_weight must be non-negative; got {int(negative.sum())} negative "
+            f"value(s), the smallest {sample_weight.min():g}."
+        )
+    if not sample_weight.sum() > 0:
+        raise ValueError("sample_weight must have a positive sum; all weights are zero.")
+    return sample_weight
 
 
 class TeacherMixin:

@@ -10,10 +10,10 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _torch_solver as solver
-from ._base import TeacherMixin
+from ._base import TeacherMixin, check_sample_weight
 from ._losses import DISTILL, PROBABILISTIC, row_weights
 from ._teacher import align_teacher_columns, classification_logits, softmax_at_temperature
 
@@ -282,7 +282,7 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
                 f"y has {classes.tolist()}."
             )
         self.classes_ = classes
-        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        sample_weight = check_sample_weight(sample_weight, X)
         privileged = classification_logits(
             self,
             X_raw,
@@ -331,6 +331,8 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
         data = solver.build_training_data(
             X, y, label_weight, teacher_part, soft_targets, n_classes, dtype=dtype, device=device
         )
+        if self.student is not None:
+            solver.check_student(module, data)
         if self.solver == "lbfgs":
             history = solver.fit_lbfgs(module, data, settings, max_iter=self.max_iter, tol=self.tol, verbose=self.verbose)
         else:

@@ -8,14 +8,9 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context, clone
 from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods, Interval
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_is_fitted,
-    has_fit_parameter,
-    validate_data,
-)
+from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validate_data
 
-from ._base import TeacherMixin
+from ._base import TeacherMixin, check_sample_weight
 from ._teacher import regression_answers
 
 # Rows per block when accumulating the centred Gram matrix: large enough for
@@ -279,7 +274,7 @@ class DistilledRegressor(TeacherMixin, RegressorMixin, BaseEstimator):
         X, y = validate_data(
             self, X, y, accept_sparse=["csr", "csc"], y_numeric=True, dtype=np.float64
         )
-        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        sample_weight = check_sample_weight(sample_weight, X)
         privileged = regression_answers(
             self, X_raw, X_star=X_star, privileged_mask=privileged_mask, teacher_output=teacher_output
         )

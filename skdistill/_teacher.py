@@ -9,6 +9,7 @@ once.
 
 import sys
 from dataclasses import dataclass
+from numbers import Integral
 
 import numpy as np
 import scipy.sparse as sp
@@ -99,7 +100,13 @@ def _check_mask(privileged_mask, n_samples):
 
 
 def _check_full_length(name, value, n_samples):
-    n_rows = _num_samples(value)
+    try:
+        n_rows = _num_samples(value)
+    except TypeError as exc:
+        raise TypeError(
+            f"{name} must be an array-like with {n_samples} rows like X, got "
+            f"{type(value).__name__}."
+        ) from exc
     if n_rows != n_samples:
         raise ValueError(
             f"{name} has {n_rows} rows but X has {n_samples}. {name} must be full "
@@ -173,6 +180,8 @@ def _rows(data, mask):
 def _call_torch(module, X_rows):
     import torch
 
+    if sp.issparse(X_rows):
+        X_rows = X_rows.toarray()  # privileged rows only; a torch module needs them dense
     params = next(iter(module.parameters()), None)
     dtype = params.dtype if params is not None else torch.get_default_dtype()
     device = params.device if params is not None else torch.device("cpu")
@@ -195,7 +204,24 @@ def _call_torch(module, X_rows):
 
 
 def _call_teacher(teacher, X_rows, method):
-    """Answers of ``teacher`` on ``X_rows`` and the labels of their columns."""
+    """Answers of ``teacher`` on ``X_rows`` and the labels of their columns.
+
+    An exception raised by the teacher propagates unchanged (same type, same
+    message, so the caller's ``except`` clauses still work); on Python 3.11+
+    a note saying which teacher failed on how many rows is attached to it.
+    """
+    try:
+        return _dispatch_teacher(teacher, X_rows, method)
+    except Exception as exc:
+        if hasattr(exc, "add_note"):
+            exc.add_note(
+                f"Raised while skdistill called the teacher {type(teacher).__name__} "
+                f"on {_num_samples(X_rows)} privileged rows."
+            )
+        raise
+
+
+def _dispatch_teacher(teacher, X_rows, method):
     if _is_torch_module(teacher):
         return _call_torch(teacher, X_rows), None
     if method == "predict_logits" and (
@@ -252,11 +278,13 @@ def regression_answers(estimator, X, *, X_star, privileged_mask, teacher_output)
         answers = _rows(teacher_output, mask)
         name = "teacher_output"
     else:
-        source = X if X_star is None else X_star
-        _check_finite_rows(_rows(source, mask), "X_star" if X_star is not None else "X")
-        answers, _ = _call_teacher(estimator.teacher, _rows(source, mask), "predict")
+        source_name = "X" if X_star is None else "X_star"
+        rows = _rows(X if X_star is None else X_star, mask)
+        _check_finite_rows(rows, source_name)
+        _check_teacher_width(estimator.teacher, rows, source_name)
+        answers, _ = _call_teacher(estimator.teacher, rows, "predict")
         name = "the teacher's predictions"
-    answers = np.asarray(answers, dtype=np.float64)
+    answers = _as_numbers(answers, name)
     if answers.ndim == 2 and answers.shape[1] == 1:
         answers = answers[:, 0]
     if answers.shape != (mask.sum(),):
@@ -269,7 +297,33 @@ def regression_answers(estimator, X, *, X_star, privileged_mask, teacher_output)
     return PrivilegedData(mask=mask, answers=answers)
 
 
+def _as_numbers(answers, name):
+    """``answers`` as a float64 array, or a ValueError naming their source."""
+    try:
+        return np.asarray(answers, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be numbers that convert to float: {exc}") from exc
+
+
+def _check_teacher_width(teacher, rows, name):
+    """A teacher that declares ``n_features_in_`` must get that many columns."""
+    expected = getattr(teacher, "n_features_in_", None)
+    if not isinstance(expected, Integral) or np.shape(rows)[1] == expected:
+        return
+    hint = " Pass the privileged features as X_star; without it the teacher sees X." if name == "X" else ""
+    raise ValueError(
+        f"{name} has {np.shape(rows)[1]} columns but the teacher "
+        f"{type(teacher).__name__} was fitted on {expected} features.{hint}"
+    )
+
+
 def _check_finite_rows(rows, name):
+    if not sp.issparse(rows) and np.ndim(rows) != 2:
+        raise ValueError(
+            f"{name} must be 2-D, shape (n_samples, n_features), got a "
+            f"{np.ndim(rows)}-D array. Reshape a single privileged feature with "
+            f"{name}.reshape(-1, 1)."
+        )
     check_array(
         rows,
         accept_sparse=True,
@@ -302,18 +356,19 @@ def classification_logits(
     if not mask.any() or not call_teacher:
         return PrivilegedData(mask=mask, answers=None)
     if teacher_output is not None:
-        raw = np.asarray(_rows(teacher_output, mask), dtype=np.float64)
+        raw = _as_numbers(_rows(teacher_output, mask), "teacher_output")
         if not np.all(np.isfinite(raw)):
             raise ValueError(
                 "teacher_output contains NaN or infinity on privileged rows; only "
                 "rows outside privileged_mask may hold NaN."
             )
         return PrivilegedData(mask=mask, answers=_as_logits(raw, output_kind))
-    source = X if X_star is None else X_star
-    rows = _rows(source, mask)
-    _check_finite_rows(rows, "X_star" if X_star is not None else "X")
+    source_name = "X" if X_star is None else "X_star"
+    rows = _rows(X if X_star is None else X_star, mask)
+    _check_finite_rows(rows, source_name)
+    _check_teacher_width(estimator.teacher, rows, source_name)
     logits, classes = _call_teacher(estimator.teacher, rows, "predict_logits")
-    logits = np.asarray(logits, dtype=np.float64)
+    logits = _as_numbers(logits, "The teacher's answers")
     if logits.ndim == 1:
         logits = np.column_stack([np.zeros_like(logits), logits])
     if logits.ndim != 2 or logits.shape[0] != mask.sum():
@@ -358,17 +413,19 @@ def align_teacher_columns(logits, teacher_classes, classes):
 
     Columns of classes the student never saw are dropped (the softmax over the
     remaining ones renormalises); a student class the teacher does not know is
-    an error.
+    an error, and so is a row that gives every class of y the logit -inf
+    (probability zero), whose softmax is undefined.
     """
     n_classes = len(classes)
     if teacher_classes is None:
         if logits.shape[1] != n_classes:
             raise ValueError(
-                f"The teacher answers have {logits.shape[1]} columns but y has "
-                f"{n_classes} classes {list(classes)}. Without teacher.classes_ the "
-                "columns are taken in the order of the sorted labels of y."
+                f"The teacher answers (teacher or teacher_output) have "
+                f"{logits.shape[1]} columns but y has {n_classes} classes "
+                f"{classes.tolist()}. Without teacher.classes_ the columns are taken "
+                "in the order of the sorted labels of y."
             )
-        return logits
+        return _check_some_class_possible(logits)
     teacher_classes = np.asarray(teacher_classes)
     if logits.shape[1] != len(teacher_classes):
         raise ValueError(
@@ -382,7 +439,18 @@ def align_teacher_columns(logits, teacher_classes, classes):
             f"The teacher's classes {teacher_classes.tolist()} do not cover the labels "
             f"{missing} found in y; teacher columns are matched to y's classes by label."
         )
-    return logits[:, [position[label] for label in classes.tolist()]]
+    return _check_some_class_possible(logits[:, [position[label] for label in classes.tolist()]])
+
+
+def _check_some_class_possible(logits):
+    impossible = np.flatnonzero(np.all(logits == -np.inf, axis=1))
+    if impossible.size:
+        raise ValueError(
+            f"The teacher gives logit -inf (probability zero) to every class of y on "
+            f"{impossible.size} privileged row(s), e.g. privileged row {impossible[0]}: "
+            "its soft targets are undefined. Check the teacher's answers."
+        )
+    return logits
 
 
 def teacher_answers(teacher, X_star, privileged_mask=None):
@@ -417,6 +485,7 @@ def teacher_answers(teacher, X_star, privileged_mask=None):
     check_teacher_fitted(teacher)
     rows = _rows(X_star, mask)
     _check_finite_rows(rows, "X_star")
+    _check_teacher_width(teacher, rows, "X_star")
     # Duck typing, not is_classifier: wrappers, callables and torch modules have no tags.
     gives_scores = hasattr(teacher, "predict_proba") or hasattr(teacher, "decision_function")
     method = "predict_logits" if gives_scores else "predict"
@@ -428,5 +497,13 @@ def teacher_answers(teacher, X_star, privileged_mask=None):
 
 
 def softmax_at_temperature(logits, temperature):
-    """Row-wise ``softmax(logits / temperature)`` computed stably in float64."""
-    return np.exp(log_softmax(np.asarray(logits, dtype=np.float64) / temperature, axis=1))
+    """Row-wise ``softmax(logits / temperature)`` computed stably in float64.
+
+    The row maximum is subtracted before dividing by the temperature, so huge
+    finite logits at a small temperature underflow to zero probabilities
+    instead of overflowing to inf - inf = NaN.
+    """
+    logits = np.asarray(logits, dtype=np.float64)
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    with np.errstate(over="ignore"):
+        return np.exp(log_softmax(shifted / temperature, axis=1))

@@ -41,7 +41,13 @@ def resolve_device(device):
     torch = import_torch()
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    resolved = torch.device(device)
+    try:
+        resolved = torch.device(device)
+    except RuntimeError as exc:
+        raise ValueError(
+            f"device={device!r} is not a torch device; use 'cpu', 'cuda', 'cuda:N' "
+            f"or 'auto' ({exc})."
+        ) from exc
     if resolved.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(
             f"device={device!r} was requested but CUDA is not available in this torch "
@@ -158,6 +164,41 @@ def build_training_data(X, y, label_weight, teacher_part, soft_targets, n_classe
         soft_targets=torch.as_tensor(soft_targets, **to) if has_teacher else None,
         n_classes=n_classes,
         total_weight=float(np.sum(label_weight) + (np.sum(teacher_part) if has_teacher else 0.0)),
+    )
+
+
+def check_student(module, data):
+    """Run a torch student once on two training rows before training.
+
+    A student that does not fit the data (another input width, dtype or
+    device) fails inside torch with a bare ``RuntimeError``; here it becomes a
+    ``ValueError`` naming the student and the batch shape, chained to torch's
+    error. A wrong output width is reported by :func:`full_logits`.
+    """
+    torch = import_torch()
+    index = torch.arange(min(2, data.y.shape[0]), device=data.y.device)
+    X = data.batch(index)[0]
+    was_training = module.training
+    module.eval()  # no batch-norm statistics updated, and no dropout
+    try:
+        with torch.no_grad():
+            outputs = module(X)
+    except RuntimeError as exc:
+        raise ValueError(
+            f"The student {type(module).__name__} failed on a batch of shape "
+            f"{tuple(X.shape)} ({X.dtype}, {X.device}): a torch student must take "
+            f"n_features_in_={X.shape[1]} input features. torch said: {exc}"
+        ) from exc
+    finally:
+        module.train(was_training)
+    full_logits(outputs, data.n_classes)
+
+
+def _non_finite_error(where):
+    return ValueError(
+        f"The training loss is NaN or infinite {where}. Scale the features (e.g. "
+        "StandardScaler), lower learning_rate with solver='adam', or check that the "
+        "student's logits are finite."
     )
 
 
@@ -315,6 +356,8 @@ def fit_lbfgs(module, data, settings, *, max_iter, tol, verbose):
             callback=record,
             options={"maxiter": max_iter, "maxls": 50, "gtol": tol, "ftol": 64 * np.finfo(float).eps},
         )
+    if not (np.isfinite(result.fun) and np.all(np.isfinite(result.x))):
+        raise _non_finite_error(f"after {int(result.nit)} L-BFGS iterations")
     torch.nn.utils.vector_to_parameters(torch.as_tensor(result.x, dtype=dtype, device=device), params)
     history.n_iter = max(int(result.nit), 1)
     if not history.loss_curve:
@@ -383,6 +426,8 @@ def fit_adam(
             optimizer.step()
             epoch_loss += loss.detach() * batch_weight
         epoch_value = float(epoch_loss) / data.total_weight
+        if not math.isfinite(epoch_value):
+            raise _non_finite_error(f"at Adam epoch {epoch + 1}")
         history.loss_curve.append(epoch_value)
         history.n_iter = epoch + 1
         if validation is not None:

@@ -65,7 +65,16 @@ def _read_matrix(path):
             f"{path}: expected {VARIABLE!r} of shape (n, {_N_COLUMNS}), got "
             f"{matrix.shape}."
         )
-    return matrix.astype(np.float64, copy=False)
+    if not np.issubdtype(matrix.dtype, np.number) or np.iscomplexobj(matrix):
+        raise ValueError(
+            f"{path}: expected real numbers in {VARIABLE!r}, got dtype {matrix.dtype}."
+        )
+    matrix = matrix.astype(np.float64, copy=False)
+    if not np.all(np.isfinite(matrix)):
+        raise ValueError(
+            f"{path}: {VARIABLE!r} holds NaN or infinity; the file is corrupt."
+        )
+    return matrix
 
 
 def load_sarcos(data_home=None):

@@ -93,7 +93,10 @@ def _read_lines(path):
             lines = [line.rstrip("\r\n") for line in handle]
     except UnicodeDecodeError as exc:
         raise ValueError(f"{path}: not valid UTF-8 text ({exc}).") from exc
-    return [line for line in lines if line.strip()]
+    lines = [line for line in lines if line.strip()]
+    if not lines:
+        raise ValueError(f"{path}: no tweets, the file is empty or blank.")
+    return lines
 
 
 def load_sentiment140(data_home=None, *, preprocess=True):
