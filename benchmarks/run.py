@@ -1,0 +1,172 @@
+"""One entry point for the performance tables of skdistill.
+
+Each table puts a baseline and skdistill side by side, measured in the same run,
+with ratios against the baseline:
+
+1. FashionMNIST, teacher_weight 0 and 0.25 (T = 2, CNN teacher): fit time against
+   LogisticRegression(max_iter=100), test cross-entropy and accuracy;
+2. the regression benchmark (DistilledRegressor against Ridge), see bench_regression.py;
+3. GridSearchCV over 4 teacher_weight x 3 temperature x 5 folds on FashionMNIST with
+   the CNN teacher: wall time and the number of teacher rows evaluated, with the
+   teacher called inside every fit against its answers computed once;
+4. scaling: L-BFGS time per iteration against rows and features.
+
+    python benchmarks/run.py                 # everything (about 20 minutes on 2 cores)
+    python benchmarks/run.py --only fashion scaling --search-rows 20000
+"""
+
+import argparse
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import bench_classifier  # noqa: E402
+import bench_regression  # noqa: E402
+
+from skdistill import DistilledClassifier, teacher_answers  # noqa: E402
+from skdistill.reproduce import _cnn, _common  # noqa: E402
+
+CACHE = Path.home() / ".cache" / "skdistill-benchmarks"
+
+
+class CountingTeacher:
+    """Wraps a torch teacher and counts the rows it is asked about."""
+
+    def __init__(self, module):
+        self.module = module
+        self.rows = 0
+
+    def __call__(self, X):
+        self.rows += len(X)
+        return teacher_answers(self.module, X)
+
+
+def cnn_teacher(X, y, epochs=2):
+    """The reproduction's CNN, trained once for ``epochs`` epochs and cached."""
+    import torch
+
+    module = _cnn.build_cnn(seed=0)
+    path = CACHE / f"cnn_{epochs}_{_common.cache_key(y)}.pt"
+    if path.exists():
+        module.load_state_dict(torch.load(path))
+        return module.eval()
+    _common.train_classifier(module, X, y, epochs=epochs, batch_size=128, learning_rate=2e-3, seed=0)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(module.state_dict(), path)
+    return module.eval()
+
+
+def fashion_table(X, y, X_test, y_test, teacher, repeats):
+    start = time.perf_counter()
+    answers = teacher_answers(teacher, X)
+    teacher_seconds = time.perf_counter() - start
+    print(f"\n## FashionMNIST, T = 2 (teacher answers computed once: {teacher_seconds:.2f} s, not in the fit times)")
+    candidates = [("LogisticRegression(max_iter=100)", lambda: LogisticRegression(max_iter=100))]
+    for weight in (0.0, 0.25):
+        candidates.append(
+            (
+                f"DistilledClassifier(teacher_weight={weight}, temperature=2)",
+                lambda w=weight: _WithTeacherOutput(
+                    DistilledClassifier(teacher_weight=w, temperature=2.0), answers
+                ),
+            )
+        )
+    rows = bench_classifier.compare(candidates, X, y, X_test, y_test, repeats)
+    print(bench_classifier.format_table(rows))
+
+
+class _WithTeacherOutput:
+    """Fit with fixed precomputed teacher answers; exposes what compare() reads."""
+
+    def __init__(self, estimator, answers):
+        self.estimator = estimator
+        self.answers = answers
+
+    def fit(self, X, y):
+        self.estimator.fit(X, y, teacher_output=self.answers)
+        self.classes_ = self.estimator.classes_
+        self.n_iter_ = self.estimator.n_iter_
+        return self
+
+    def predict_proba(self, X):
+        return self.estimator.predict_proba(X)
+
+
+def search_table(X, y, module, n_rows):
+    rows = np.random.RandomState(0).choice(len(y), n_rows, replace=False) if n_rows < len(y) else slice(None)
+    X, y = X[rows], y[rows]
+    grid = {"teacher_weight": [0.0, 0.25, 0.5, 0.75], "temperature": [1.0, 2.0, 4.0]}
+    cv = StratifiedKFold(5, shuffle=True, random_state=0)
+    print(f"\n## GridSearchCV, 4 teacher_weight x 3 temperature x 5 folds, {len(y)} FashionMNIST rows")
+    print(f"{'teacher evaluated':<34}{'wall s':>9}{'ratio':>8}{'teacher rows':>14}{'best':>34}")
+    results = []
+    for label in ("inside every fit", "once, teacher_answers"):
+        counting = CountingTeacher(module)
+        start = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            if label == "inside every fit":
+                search = GridSearchCV(DistilledClassifier(counting, teacher_output_kind="logits"), grid, cv=cv)
+                search.fit(X, y)
+            else:
+                answers = teacher_answers(counting, X)
+                search = GridSearchCV(DistilledClassifier(teacher_output_kind="logits"), grid, cv=cv)
+                search.fit(X, y, teacher_output=answers)
+        seconds = time.perf_counter() - start
+        results.append(seconds)
+        best = ", ".join(f"{k}={v}" for k, v in search.best_params_.items())
+        print(f"{label:<34}{seconds:>9.1f}{seconds / results[0]:>8.2f}{counting.rows:>14d}{best:>34}")
+
+
+def scaling_table():
+    from skdistill.datasets import make_privileged_classification
+
+    print("\n## Scaling: L-BFGS seconds per iteration (30 iterations, K = 10, float32)")
+    print(f"{'rows':>8}{'features':>10}{'s / iteration':>15}{'ns / (row x feature)':>22}")
+    settings = [(n, 784) for n in (10_000, 30_000, 60_000, 120_000, 240_000)]
+    settings += [(60_000, d) for d in (98, 392, 1568, 3136)]
+    for n_rows, n_features in settings:
+        X, y, _, _ = make_privileged_classification(n_rows, n_features, 10, random_state=0)
+        X = X.astype(np.float32)
+        model = DistilledClassifier(max_iter=30, tol=0.0)
+        start = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(X, y)
+        per_iteration = (time.perf_counter() - start) / model.n_iter_
+        print(f"{n_rows:>8d}{n_features:>10d}{per_iteration:>15.4f}{1e9 * per_iteration / (n_rows * n_features):>22.3f}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", nargs="+", choices=["fashion", "regression", "search", "scaling"],
+                        default=["fashion", "regression", "search", "scaling"])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--search-rows", type=int, default=60000)
+    parser.add_argument("--regression-rows", type=int, default=1_000_000)
+    args = parser.parse_args(argv)
+
+    if {"fashion", "search"} & set(args.only):
+        X, y, X_test, y_test = bench_classifier.fashion_mnist_scaled()
+        module = cnn_teacher(X.astype(np.float32), y)
+        if "fashion" in args.only:
+            fashion_table(X, y, X_test, y_test, module, args.repeats)
+        if "search" in args.only:
+            search_table(X, y, module, args.search_rows)
+    if "regression" in args.only:
+        print("\n## Regression")
+        bench_regression.main(["--n-samples", str(args.regression_rows), "--repeats", str(args.repeats)])
+    if "scaling" in args.only:
+        scaling_table()
+
+
+if __name__ == "__main__":
+    main()
