@@ -181,6 +181,7 @@ def run(runs=5, out="skdistill_results", quick=False, log=print, cache_dir=None,
                 f"wall time {clock():.1f} s")
     log("")
     log(_common.format_table(rows))
+    log(_common.format_difference(rows[1], rows[2]))
     _common.write_table(rows, out, "fashion_mnist_table")
     write_curves(curves, out / "fashion_mnist_curves.csv")
     path = draw_curves(curves, out / "fashion_mnist_loss_curves.png", plt, runs)

@@ -245,5 +245,6 @@ def run(runs=5, out="skdistill_results", quick=False, log=print, cache_dir=None,
             f"wall time {clock():.2f} s")
     log("")
     log(_common.format_table(rows))
+    log(_common.format_difference(rows[1], rows[2]))
     _common.write_table(rows, out, "sentiment_table")
     return rows
