@@ -21,7 +21,15 @@ PAPER = {
     ("Twitter", "with teacher"): {"ce": (0.489, 0.003), "acc": (0.764, 0.004), "size": 1538},
 }
 
-COLUMNS = ["Dataset", "Model", "CrossEntropy", "Accuracy", "StudentSize", "Paper CrossEntropy", "Paper Accuracy"]
+COLUMNS = [
+    "Dataset",
+    "Model",
+    "CrossEntropy",
+    "Accuracy",
+    "StudentSize",
+    "Paper CrossEntropy",
+    "Paper Accuracy",
+]
 
 
 class MissingDependency(Exception):
@@ -43,9 +51,7 @@ def import_pyplot():
     try:
         import matplotlib
     except ImportError as exc:
-        raise MissingDependency(
-            "The figures need matplotlib: pip install skdistill[examples]"
-        ) from exc
+        raise MissingDependency("The figures need matplotlib: pip install skdistill[examples]") from exc
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -121,7 +127,9 @@ def table_cells(rows):
     """The table as a list of string lists, header first."""
     cells = [COLUMNS]
     for row in rows:
-        cells.append([row.dataset, row.model, mean_std(row.ce), mean_std(row.acc), row.size, *_paper_cells(row)])
+        cells.append(
+            [row.dataset, row.model, mean_std(row.ce), mean_std(row.acc), row.size, *_paper_cells(row)]
+        )
     return cells
 
 
@@ -170,14 +178,36 @@ def write_table(rows, out, stem):
     with open(out / f"{stem}.csv", "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(
-            ["dataset", "model", "ce_mean", "ce_std", "acc_mean", "acc_std", "runs",
-             "student_size", "paper_ce_mean", "paper_ce_std", "paper_acc_mean", "paper_acc_std"]
+            [
+                "dataset",
+                "model",
+                "ce_mean",
+                "ce_std",
+                "acc_mean",
+                "acc_std",
+                "runs",
+                "student_size",
+                "paper_ce_mean",
+                "paper_ce_std",
+                "paper_acc_mean",
+                "paper_acc_std",
+            ]
         )
         for row in rows:
             paper = PAPER.get(row.paper_key, {}) if row.paper_key else {}
             writer.writerow(
-                [row.dataset, row.model, np.mean(row.ce), _std(row.ce), np.mean(row.acc), _std(row.acc),
-                 len(row.ce), row.size, *paper.get("ce", ("", "")), *paper.get("acc", ("", ""))]
+                [
+                    row.dataset,
+                    row.model,
+                    np.mean(row.ce),
+                    _std(row.ce),
+                    np.mean(row.acc),
+                    _std(row.acc),
+                    len(row.ce),
+                    row.size,
+                    *paper.get("ce", ("", "")),
+                    *paper.get("acc", ("", "")),
+                ]
             )
     (out / f"{stem}.md").write_text(markdown_table(table_cells(rows)), encoding="utf-8")
 
@@ -295,5 +325,7 @@ def train_classifier(module, X, y, *, epochs, batch_size, learning_rate, seed, l
             loss.backward()
             optimizer.step()
             total += float(loss.detach()) * len(index)
-        log(f"  teacher epoch {epoch + 1}/{epochs}: train loss {total / len(y):.4f}, wall time {clock():.1f} s")
+        log(
+            f"  teacher epoch {epoch + 1}/{epochs}: loss {total / len(y):.4f}, wall time {clock():.1f} s"
+        )
     return module.eval()

@@ -43,8 +43,8 @@ class Config:
     temperature: float = 2.0
 
 
-#: ``--quick``: 2000 training and 500 test images, 1 teacher epoch, 2 student epochs.
-QUICK = replace(Config(), n_train=2000, n_test=500, teacher_epochs=1, student_epochs=2)
+#: ``--quick``: 1000 training and 300 test images, 1 teacher epoch, 2 student epochs.
+QUICK = replace(Config(), n_train=1000, n_test=300, teacher_epochs=1, student_epochs=2)
 
 
 def load(config, data_home=None):
@@ -67,14 +67,25 @@ def teacher_logits(config, X, y, X_test, cache_dir, log=print):
 
     def compute():
         cnn = _cnn.build_cnn(seed=0)
-        log(f"  training the CNN teacher ({_cnn.n_parameters(cnn)} parameters, "
-            f"{config.teacher_epochs} epochs on {len(y)} images)")
-        _common.train_classifier(
-            cnn, X, y, epochs=config.teacher_epochs, batch_size=config.teacher_batch_size,
-            learning_rate=config.teacher_learning_rate, seed=0, log=log,
+        log(
+            f"  training the CNN teacher ({_cnn.n_parameters(cnn)} parameters, "
+            f"{config.teacher_epochs} epochs on {len(y)} images)"
         )
-        return {"train": teacher_answers(cnn, X), "test": teacher_answers(cnn, X_test),
-                "n_parameters": np.array(_cnn.n_parameters(cnn))}
+        _common.train_classifier(
+            cnn,
+            X,
+            y,
+            epochs=config.teacher_epochs,
+            batch_size=config.teacher_batch_size,
+            learning_rate=config.teacher_learning_rate,
+            seed=0,
+            log=log,
+        )
+        return {
+            "train": teacher_answers(cnn, X),
+            "test": teacher_answers(cnn, X_test),
+            "n_parameters": np.array(_cnn.n_parameters(cnn)),
+        }
 
     return _common.cached_arrays(Path(cache_dir) / f"fashion_mnist_teacher_{key}.npz", compute, log)
 
@@ -177,8 +188,10 @@ def run(runs=5, out="skdistill_results", quick=False, log=print, cache_dir=None,
                 row.add(_common.evaluate(log_proba(student, X_test), y_test))
                 for split in ("train", "test"):
                     curves[row.model][split].append(run_curves[split])
-            log(f"  run {r + 1}/{runs} (seed {r}): two students x {config.student_epochs} epochs, "
-                f"wall time {clock():.1f} s")
+            log(
+                f"  run {r + 1}/{runs} (seed {r}): two students x {config.student_epochs} epochs, "
+                f"wall time {clock():.1f} s"
+            )
     log("")
     log(_common.format_table(rows))
     log(_common.format_difference(rows[1], rows[2]))
@@ -191,8 +204,11 @@ def run(runs=5, out="skdistill_results", quick=False, log=print, cache_dir=None,
 
 def write_curves(curves, path):
     """Mean train/test cross-entropy per epoch of each student, as CSV."""
-    columns = {f"{split} {model}": np.mean(values[split], axis=0)
-               for model, values in curves.items() for split in ("train", "test")}
+    columns = {
+        f"{split} {model}": np.mean(values[split], axis=0)
+        for model, values in curves.items()
+        for split in ("train", "test")
+    }
     n_epochs = len(next(iter(columns.values())))
     lines = ["epoch," + ",".join(columns)]
     lines += [f"{e + 1}," + ",".join(f"{c[e]:.6f}" for c in columns.values()) for e in range(n_epochs)]
@@ -207,7 +223,9 @@ def draw_curves(curves, path, plt, runs):
     for ax, split in zip(axes, ("train", "test")):
         plot_loss_curve(
             {f"{split}, {model}": np.mean(values[split], axis=0) for model, values in curves.items()},
-            ax=ax, xlabel="epoch", ylabel="cross-entropy",
+            ax=ax,
+            xlabel="epoch",
+            ylabel="cross-entropy",
             title=f"({'ab'[split == 'test']}) {split} cross-entropy (mean of {runs} runs)",
         )
     fig.suptitle("FashionMNIST: softmax-regression student with and without the CNN teacher")

@@ -107,8 +107,14 @@ def embed(texts, batch_size, cache_dir, log=print):
         clock = _common.Stopwatch()
         parts, step = [], 2048
         for start in range(0, len(texts), step):
-            parts.append(encoder.encode(texts[start : start + step], batch_size=batch_size,
-                                        convert_to_numpy=True, show_progress_bar=False))
+            parts.append(
+                encoder.encode(
+                    texts[start : start + step],
+                    batch_size=batch_size,
+                    convert_to_numpy=True,
+                    show_progress_bar=False,
+                )
+            )
             done = start + len(parts[-1])
             log(f"  embedded {done}/{len(texts)} tweets ({done / clock():.0f} tweets/s)")
         return {"embeddings": np.concatenate(parts).astype(np.float32)}
@@ -119,20 +125,32 @@ def embed(texts, batch_size, cache_dir, log=print):
 
 def teacher_logits(config, teacher_texts, teacher_y, student_texts, cache_dir, log=print):
     """Train the Bi-GRU on the teacher's tweets; its logits on the student's tweets."""
-    settings = (config.vocabulary_size, config.max_length, config.teacher_epochs,
-                config.teacher_batch_size, config.teacher_learning_rate)
+    settings = (
+        config.vocabulary_size,
+        config.max_length,
+        config.teacher_epochs,
+        config.teacher_batch_size,
+        config.teacher_learning_rate,
+    )
     key = _common.cache_key("bigru", settings, *teacher_texts, *student_texts)
 
     def compute():
         vocabulary = _rnn.build_vocabulary(teacher_texts, config.vocabulary_size)
         net = _rnn.build_bigru(len(vocabulary) + 2, seed=0)
         n_params = sum(p.numel() for p in net.parameters())
-        log(f"  training the Bi-GRU teacher ({n_params} parameters, {config.teacher_epochs} "
-            f"epochs on {len(teacher_y)} tweets)")
+        log(
+            f"  training the Bi-GRU teacher ({n_params} parameters, {config.teacher_epochs} "
+            f"epochs on {len(teacher_y)} tweets)"
+        )
         _common.train_classifier(
-            net, _rnn.encode(teacher_texts, vocabulary, config.max_length), teacher_y,
-            epochs=config.teacher_epochs, batch_size=config.teacher_batch_size,
-            learning_rate=config.teacher_learning_rate, seed=0, log=log,
+            net,
+            _rnn.encode(teacher_texts, vocabulary, config.max_length),
+            teacher_y,
+            epochs=config.teacher_epochs,
+            batch_size=config.teacher_batch_size,
+            learning_rate=config.teacher_learning_rate,
+            seed=0,
+            log=log,
         )
         ids = _rnn.encode(student_texts, vocabulary, config.max_length)
         return {"logits": _rnn.predict_logits(net, ids), "n_parameters": np.array(n_params)}
@@ -167,8 +185,9 @@ def make_student(config, teacher_weight):
     )
 
 
-def run(runs=5, out="skdistill_results", quick=False, log=print, cache_dir=None, max_samples=None,
-        data_home=None):
+def run(
+    runs=5, out="skdistill_results", quick=False, log=print, cache_dir=None, max_samples=None, data_home=None
+):
     """Run the sentiment experiment, print the table and write it to ``out``.
 
     Parameters
@@ -208,7 +227,8 @@ def run(runs=5, out="skdistill_results", quick=False, log=print, cache_dir=None,
         f"{DATASET} (Sentiment140 100k): student on {len(texts)} tweets, a random "
         f"{1 - config.test_fraction:.0%} / {config.test_fraction:.0%} split per run; teacher: "
         f"Bi-GRU trained on {len(teacher_idx)} other tweets, {config.teacher_epochs} epochs. "
-        "Student: logistic regression on frozen all-MiniLM-L6-v2 embeddings (384-d), L-BFGS "
+        "Student: logistic regression on frozen all-MiniLM-L6-v2 embeddings (384-d; 385 "
+        "parameters, 770 as a two-output softmax layer), L-BFGS "
         f"in float64 (alpha={config.alpha:g}); with teacher λ={config.teacher_weight:g}, "
         f"T={config.temperature:g}."
     )
@@ -223,8 +243,9 @@ def run(runs=5, out="skdistill_results", quick=False, log=print, cache_dir=None,
         log(f"  teacher: wall time {clock():.1f} s")
     logits = answers["logits"]
     teacher = _common.Row(DATASET, "teacher (Bi-GRU)", str(int(answers["n_parameters"])))
-    rows = [teacher] + [_common.Row(DATASET, model, "385", (DATASET, model))
-                        for model in ("without teacher", "with teacher")]
+    rows = [teacher] + [
+        _common.Row(DATASET, model, "385", (DATASET, model)) for model in ("without teacher", "with teacher")
+    ]
     n_test = int(round(config.test_fraction * len(texts)))
     for r in range(runs):
         clock = _common.Stopwatch()
@@ -241,8 +262,10 @@ def run(runs=5, out="skdistill_results", quick=False, log=print, cache_dir=None,
                     student.fit(features[train], y_all[train])
             row.size = str(_common.student_size(student))
             row.add(_common.evaluate(student.predict_log_proba(features[test]), y_all[test]))
-        log(f"  run {r + 1}/{runs} (seed {r}): {len(train)} train / {len(test)} test tweets, "
-            f"wall time {clock():.2f} s")
+        log(
+            f"  run {r + 1}/{runs} (seed {r}): {len(train)} train / {len(test)} test tweets, "
+            f"wall time {clock():.2f} s"
+        )
     log("")
     log(_common.format_table(rows))
     log(_common.format_difference(rows[1], rows[2]))

@@ -114,7 +114,8 @@ def run(runs=5, out="skdistill_results", quick=False, log=print):
     Returns
     -------
     rows : list of Row
-        The table: teacher, student without teacher, student with teacher.
+        The table: teacher, student without teacher, student with teacher, and
+        the student with teacher evaluated at T = 1 in the soft term.
     """
     config = QUICK if quick else Config()
     plt = _common.import_pyplot()
@@ -132,7 +133,7 @@ def run(runs=5, out="skdistill_results", quick=False, log=print):
     without = _common.Row(DATASET, "without teacher", "33", (DATASET, "without teacher"))
     with_teacher = _common.Row(DATASET, "with teacher", "33", (DATASET, "with teacher"))
     at_one = _common.Row(DATASET, "with teacher, student at T=1 †", "33")
-    distance = {"without teacher": [], "with teacher": [], "with teacher, student at T=1 †": []}
+    distance = {row.model: [] for row in (without, with_teacher, at_one)}
     first = None
     for r in range(runs):
         clock = _common.Stopwatch()
@@ -168,8 +169,10 @@ def run(runs=5, out="skdistill_results", quick=False, log=print):
     (out / "synthetic_closeness.md").write_text(markdown_closeness(distance), encoding="utf-8")
     clock = _common.Stopwatch()
     figures = draw_figures(config, first, out, plt)
-    log(f"  figures ({len(figures)} PNG, a {len(config.grid_weights)} x "
-        f"{len(config.grid_temperatures)} grid of λ and T): wall time {clock():.2f} s")
+    log(
+        f"  figures ({len(figures)} PNG, a {len(config.grid_weights)} x "
+        f"{len(config.grid_temperatures)} grid of λ and T): wall time {clock():.2f} s"
+    )
     for path in figures:
         log(f"  wrote {path}")
     return rows
@@ -179,7 +182,11 @@ def _closeness_cells(distance):
     cells = [["Model", "mean KL(S ‖ P)", "mean ‖S − P‖₁"]]
     for model, values in distance.items():
         cells.append(
-            [model, _common.mean_std([v["kl"] for v in values], 4), _common.mean_std([v["abs"] for v in values], 4)]
+            [
+                model,
+                _common.mean_std([v["kl"] for v in values], 4),
+                _common.mean_std([v["abs"] for v in values], 4),
+            ]
         )
     return cells
 
@@ -208,7 +215,9 @@ def draw_figures(config, first, out, plt):
         {
             "true S": S_test,
             "without teacher": plain.predict_proba(X_test),
-            f"with teacher (λ={config.teacher_weight:g}, T={config.temperature:g})": taught.predict_proba(X_test),
+            f"with teacher (λ={config.teacher_weight:g}, T={config.temperature:g})": taught.predict_proba(
+                X_test
+            ),
         },
         n_objects=None,
         sort_by="true S",
