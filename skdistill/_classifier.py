@@ -4,7 +4,7 @@ import copy
 from numbers import Integral, Real
 
 import numpy as np
-from scipy.special import expit, log_expit, log_softmax
+from scipy.special import expit, log_expit
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
@@ -16,6 +16,14 @@ from . import _torch_solver as solver
 from ._base import TeacherMixin, check_sample_weight
 from ._losses import DISTILL, PROBABILISTIC, row_weights
 from ._teacher import align_teacher_columns, classification_logits, softmax_at_temperature
+
+
+def _log_softmax(scores):
+    # Plain numpy: scipy.special.log_softmax looks torch up in sys.modules for
+    # array-API dispatch and fails where torch is blocked with
+    # sys.modules["torch"] = None, and predicting must work without torch.
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
 
 class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
@@ -423,7 +431,7 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
         scores = self.decision_function(X)
         if scores.ndim == 1:
             return np.column_stack([log_expit(-scores), log_expit(scores)])
-        return log_softmax(scores, axis=1)
+        return _log_softmax(scores)
 
     def predict_proba(self, X):
         """Student's class probabilities at T = 1.
@@ -442,7 +450,7 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
         if scores.ndim == 1:
             positive = expit(scores)
             return np.column_stack([1.0 - positive, positive])
-        return np.exp(log_softmax(scores, axis=1))
+        return np.exp(_log_softmax(scores))
 
     def predict(self, X):
         """Predict class labels.

@@ -1,11 +1,14 @@
 """DistilledRegressor: the paper's closed form for regression (SPEC section 3)."""
 
+import warnings
 from numbers import Real
 
 import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
+import scipy.sparse.linalg
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context, clone
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validate_data
@@ -16,6 +19,10 @@ from ._teacher import regression_answers
 # Rows per block when accumulating the centred Gram matrix: large enough for
 # BLAS to run at full speed, small enough to avoid copying X whole.
 _GRAM_BLOCK_ROWS = 8192
+# Above this many columns a sparse X is not turned into its dense Gram matrix
+# (features**2 * 8 bytes, 32 MiB here): the least-squares problem is solved
+# iteratively instead, with X kept sparse.
+_MAX_SPARSE_GRAM_FEATURES = 2048
 
 
 def distilled_targets(y, privileged, *, teacher_weight, sigma, sigma_teacher):
@@ -59,6 +66,8 @@ def distilled_targets(y, privileged, *, teacher_weight, sigma, sigma_teacher):
 def _weighted_ridge(X, y, weights, alpha, fit_intercept):
     """Solve ``min_b,c sum_i w_i (y_i - x_i b - c)^2 + alpha ||b||^2`` exactly."""
     n_features = X.shape[1]
+    if sp.issparse(X) and n_features > _MAX_SPARSE_GRAM_FEATURES:
+        return _sparse_lsqr(X, y, weights, alpha, fit_intercept)
     if sp.issparse(X):
         gram, rhs, x_mean, y_mean = _sparse_normal_equations(X, y, weights, fit_intercept)
     else:
@@ -105,6 +114,48 @@ def _sparse_normal_equations(X, y, weights, fit_intercept):
         gram = np.block([[gram, column[:, None]], [column[None, :], np.array([[weights.sum()]])]])
         rhs = np.append(rhs, weights @ y)
     return gram, rhs, None, None
+
+
+def _sparse_lsqr(X, y, weights, alpha, fit_intercept):
+    """The same weighted ridge problem by LSQR, for sparse X with many columns.
+
+    LSQR minimises ``||A b - t||^2 + alpha ||b||^2`` with
+    ``A = diag(sqrt(w)) (X - 1 x_mean^T)`` applied as an operator (X is never
+    centred nor densified, X^T X never formed) and ``t = sqrt(w) (y - y_mean)``.
+    From zero it converges to the minimum-norm solution, as the dense path.
+    """
+    root_w = np.sqrt(weights)
+    sw_sum = weights.sum()
+    if fit_intercept:
+        x_mean = np.asarray(X.T @ weights).ravel() / sw_sum
+        y_mean = weights @ y / sw_sum
+    else:
+        x_mean, y_mean = np.zeros(X.shape[1]), 0.0
+    X_csr, X_t = X.tocsr(), X.T.tocsr()
+
+    def matvec(b):
+        b = np.ravel(b)
+        return root_w * (X_csr @ b - x_mean @ b)
+
+    def rmatvec(r):
+        r = np.ravel(r) * root_w
+        return X_t @ r - x_mean * r.sum()
+
+    design = scipy.sparse.linalg.LinearOperator(
+        X.shape, matvec=matvec, rmatvec=rmatvec, dtype=np.float64
+    )
+    result = scipy.sparse.linalg.lsqr(
+        design, root_w * (y - y_mean), damp=np.sqrt(alpha), atol=1e-12, btol=1e-12,
+        iter_lim=max(1000, 2 * min(X.shape)),
+    )
+    coef, stop = result[0], result[1]
+    if stop == 7:
+        warnings.warn(
+            f"LSQR did not converge in {result[2]} iterations on sparse X with "
+            f"{X.shape[1]} columns; increase alpha or scale the features.",
+            ConvergenceWarning,
+        )
+    return coef, float(y_mean - x_mean @ coef)
 
 
 def _solve_spd(gram, rhs):
@@ -197,7 +248,10 @@ class DistilledRegressor(TeacherMixin, RegressorMixin, BaseEstimator):
     ``((1 - lambda) y + lambda (sigma / sigma_teacher)**2 s) / a`` and the
     row's weight is ``a`` (times ``sample_weight``). The linear student
     solves the weighted normal equations by Cholesky factorisation, with a
-    minimum-norm least-squares fallback when ``X`` is rank deficient.
+    minimum-norm least-squares fallback when ``X`` is rank deficient. A
+    sparse ``X`` with more than 2048 columns is solved by LSQR instead
+    (``scipy.sparse.linalg.lsqr``, tolerance 1e-12), which keeps ``X``
+    sparse and never forms the dense ``X^T X``.
 
     Examples
     --------

@@ -1,0 +1,256 @@
+"""Properties of the distilled fits that must hold for any data (hypothesis).
+
+- permuting the rows (with X_star, privileged_mask and sample_weight) leaves
+  the fit unchanged;
+- an integer sample weight equals repeating the row;
+- only the ratio sigma / sigma_teacher matters to the regressor;
+- teacher_weight=0 never calls the teacher;
+- the caller's arrays (numpy, read-only numpy, pandas) are never modified.
+
+The data are drawn from a seed (numpy), so each example is cheap; the
+classifier runs full-batch L-BFGS in float64 with a tight tolerance, which
+reaches its (strictly convex, alpha > 0) optimum to about 1e-8.
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from numpy.testing import assert_allclose, assert_array_equal
+
+from skdistill import DistilledClassifier, DistilledRegressor
+
+PROPERTY = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+EXACT = dict(dtype="float64", tol=1e-10, max_iter=500)
+seeds = st.integers(0, 2**31)
+
+
+def make_data(seed, n_samples, n_classes=3, nan_outside=True):
+    """X, X_star (NaN outside the mask), y for both tasks, mask and weights."""
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n_samples, 3))
+    X_star = np.hstack([X[:, :1], rng.normal(size=(n_samples, 2))])
+    mask = rng.rand(n_samples) < 0.6
+    y_reg = X @ rng.normal(size=3) + X_star @ rng.normal(size=3) + 0.1 * rng.normal(size=n_samples)
+    y_cls = rng.permutation(np.arange(n_samples) % n_classes)
+    weights = rng.uniform(0.5, 2.0, size=n_samples)
+    if nan_outside:
+        X_star[~mask] = np.nan
+    return X, X_star, y_reg, y_cls, mask, weights
+
+
+class LinearTeacher:
+    """A row-wise callable teacher (logits or predictions ``X_star @ W``) that counts its calls."""
+
+    def __init__(self, n_outputs, seed=0):
+        self.weights = np.random.RandomState(seed).normal(size=(3, n_outputs))
+        self.calls = 0
+
+    def __call__(self, rows):
+        self.calls += 1
+        out = np.asarray(rows) @ self.weights
+        return out[:, 0] if out.shape[1] == 1 else out
+
+
+def fit_regressor(data, *, teacher_weight=0.6, sigma=1.0, sigma_teacher=0.5, alpha=0.1):
+    X, X_star, y, mask, weights = data
+    est = DistilledRegressor(
+        LinearTeacher(1), teacher_weight=teacher_weight, sigma=sigma, sigma_teacher=sigma_teacher, alpha=alpha
+    )
+    return est.fit(X, y, X_star=X_star, privileged_mask=mask, sample_weight=weights)
+
+
+def fit_classifier(data, *, n_classes=3, temperature=2.0):
+    X, X_star, y, mask, weights = data
+    est = DistilledClassifier(LinearTeacher(n_classes), teacher_weight=0.5, temperature=temperature, **EXACT)
+    return est.fit(X, y, X_star=X_star, privileged_mask=mask, sample_weight=weights)
+
+
+@PROPERTY
+@given(seed=seeds, n_samples=st.integers(5, 40))
+def test_regressor_row_permutation(seed, n_samples):
+    X, X_star, y, _, mask, weights = make_data(seed, n_samples)
+    order = np.random.RandomState(seed + 1).permutation(n_samples)
+    a = fit_regressor((X, X_star, y, mask, weights))
+    b = fit_regressor((X[order], X_star[order], y[order], mask[order], weights[order]))
+    assert_allclose(b.coef_, a.coef_, rtol=1e-8, atol=1e-10)
+    assert_allclose(b.intercept_, a.intercept_, rtol=1e-8, atol=1e-10)
+    assert_array_equal(b.privileged_mask_, a.privileged_mask_[order])
+
+
+@PROPERTY
+@given(seed=seeds, n_samples=st.integers(6, 40), n_classes=st.integers(2, 4), temperature=st.sampled_from([0.5, 1, 4]))
+def test_classifier_row_permutation(seed, n_samples, n_classes, temperature):
+    X, X_star, _, y, mask, weights = make_data(seed, n_samples, n_classes)
+    order = np.random.RandomState(seed + 1).permutation(n_samples)
+    a = fit_classifier((X, X_star, y, mask, weights), n_classes=n_classes, temperature=temperature)
+    b = fit_classifier(
+        (X[order], X_star[order], y[order], mask[order], weights[order]), n_classes=n_classes, temperature=temperature
+    )
+    assert_allclose(b.coef_, a.coef_, atol=1e-6)
+    assert_allclose(b.intercept_, a.intercept_, atol=1e-6)
+    assert_allclose(b.predict_proba(X), a.predict_proba(X), atol=1e-6)
+
+
+def repeat_rows(data, counts):
+    return tuple(np.repeat(part, counts, axis=0) for part in data)
+
+
+@PROPERTY
+@given(seed=seeds, n_samples=st.integers(4, 30))
+def test_regressor_integer_weight_is_repeated_rows(seed, n_samples):
+    X, X_star, y, _, mask, _ = make_data(seed, n_samples)
+    counts = np.random.RandomState(seed).randint(0, 4, size=n_samples)
+    counts[0] = max(counts[0], 1)
+    weighted = fit_regressor((X, X_star, y, mask, counts.astype(float)))
+    repeated = fit_regressor(repeat_rows((X, X_star, y, mask), counts) + (None,))
+    assert_allclose(weighted.coef_, repeated.coef_, rtol=1e-8, atol=1e-10)
+    assert_allclose(weighted.intercept_, repeated.intercept_, rtol=1e-8, atol=1e-10)
+
+
+@PROPERTY
+@given(seed=seeds, n_samples=st.integers(6, 30), n_classes=st.integers(2, 4))
+def test_classifier_integer_weight_is_repeated_rows(seed, n_samples, n_classes):
+    X, X_star, _, y, mask, _ = make_data(seed, n_samples, n_classes)
+    counts = np.random.RandomState(seed).randint(1, 4, size=n_samples)
+    weighted = fit_classifier((X, X_star, y, mask, counts.astype(float)), n_classes=n_classes)
+    repeated = fit_classifier(repeat_rows((X, X_star, y, mask), counts) + (None,), n_classes=n_classes)
+    assert_allclose(weighted.coef_, repeated.coef_, atol=1e-6)
+    assert_allclose(weighted.intercept_, repeated.intercept_, atol=1e-6)
+
+
+@PROPERTY
+@given(
+    seed=seeds,
+    n_samples=st.integers(4, 30),
+    scale=st.floats(1e-3, 1e3),
+    ratio=st.floats(0.1, 10),
+    alpha=st.sampled_from([0.0, 0.5]),
+)
+def test_regressor_only_sigma_ratio_matters(seed, n_samples, scale, ratio, alpha):
+    X, X_star, y, _, mask, weights = make_data(seed, n_samples)
+    data = (X, X_star, y, mask, weights)
+    a = fit_regressor(data, sigma=1.0, sigma_teacher=ratio, alpha=alpha + 1e-3)
+    b = fit_regressor(data, sigma=scale, sigma_teacher=scale * ratio, alpha=alpha + 1e-3)
+    assert_allclose(b.coef_, a.coef_, rtol=1e-7, atol=1e-9)
+    assert_allclose(b.intercept_, a.intercept_, rtol=1e-7, atol=1e-9)
+
+
+@PROPERTY
+@given(seed=seeds, n_samples=st.integers(6, 30), estimator=st.sampled_from(["regressor", "classifier"]))
+def test_zero_teacher_weight_never_calls_teacher(seed, n_samples, estimator):
+    X, X_star, y_reg, y_cls, mask, weights = make_data(seed, n_samples)
+    if estimator == "regressor":
+        teacher = LinearTeacher(1)
+        est = DistilledRegressor(teacher, teacher_weight=0.0, alpha=0.1)
+        plain = DistilledRegressor(alpha=0.1).fit(X, y_reg, sample_weight=weights)
+        y = y_reg
+    else:
+        teacher = LinearTeacher(3)
+        est = DistilledClassifier(teacher, teacher_weight=0.0, **EXACT)
+        plain = DistilledClassifier(**EXACT).fit(X, y_cls, sample_weight=weights)
+        y = y_cls
+    est.fit(X, y, X_star=X_star, privileged_mask=mask, sample_weight=weights)
+    assert teacher.calls == 0
+    assert_allclose(est.coef_, plain.coef_, atol=1e-8)
+
+
+def _frozen_copies(arrays, read_only):
+    copies = {name: a.copy() for name, a in arrays.items()}
+    if read_only:
+        for a in arrays.values():
+            a.setflags(write=False)
+    return copies
+
+
+@PROPERTY
+@given(
+    seed=seeds,
+    n_samples=st.integers(6, 25),
+    estimator=st.sampled_from(["regressor", "classifier"]),
+    source=st.sampled_from(["teacher", "teacher_output"]),
+    read_only=st.booleans(),
+)
+def test_caller_arrays_unchanged(seed, n_samples, estimator, source, read_only):
+    X, X_star, y_reg, y_cls, mask, weights = make_data(seed, n_samples)
+    if estimator == "regressor":
+        teacher, y = LinearTeacher(1), y_reg
+        est = DistilledRegressor(None if source == "teacher_output" else teacher, sigma=2.0, alpha=0.5)
+    else:
+        teacher, y = LinearTeacher(3), y_cls
+        est = DistilledClassifier(None if source == "teacher_output" else teacher, max_iter=20, tol=1e-3)
+    output = np.full((n_samples,) + np.shape(teacher(X_star[:1]))[1:], np.nan)
+    output[mask] = teacher(X_star[mask])
+    arrays = dict(X=X, y=y, X_star=X_star, mask=mask, weights=weights, output=output)
+    copies = _frozen_copies(arrays, read_only)
+    kwargs = dict(privileged_mask=mask, sample_weight=weights)
+    if source == "teacher_output":
+        kwargs["teacher_output"] = output
+    else:
+        kwargs["X_star"] = X_star
+    est.fit(X, y, **kwargs)
+    est.predict(X)
+    for name, a in arrays.items():
+        assert_array_equal(a, copies[name], err_msg=name)
+        assert a.dtype == copies[name].dtype
+    assert est.privileged_mask_ is not mask
+
+
+@PROPERTY
+@given(seed=seeds, n_samples=st.integers(6, 25), estimator=st.sampled_from(["regressor", "classifier"]))
+def test_caller_pandas_unchanged(seed, n_samples, estimator):
+    X, X_star, y_reg, y_cls, mask, weights = make_data(seed, n_samples)
+    index = pd.RangeIndex(100, 100 + n_samples)
+    frames = dict(
+        X=pd.DataFrame(X, columns=["a", "b", "c"], index=index),
+        X_star=pd.DataFrame(X_star, columns=["p", "q", "r"], index=index),
+        mask=pd.Series(mask, index=index, name="privileged"),
+        weights=pd.Series(weights, index=index, name="w"),
+    )
+    if estimator == "regressor":
+        teacher, est = LinearTeacher(1), DistilledRegressor(teacher_weight=0.4)
+        frames["y"] = pd.Series(y_reg, index=index, name="target")
+        frames["output"] = pd.Series(np.where(mask, teacher(np.nan_to_num(X_star)), np.nan), index=index)
+    else:
+        teacher, est = LinearTeacher(3), DistilledClassifier(max_iter=20, tol=1e-3)
+        frames["y"] = pd.Series(np.array(["x", "y", "z"])[y_cls], index=index, name="label")
+        logits = np.where(mask[:, None], teacher(np.nan_to_num(X_star)), np.nan)
+        frames["output"] = pd.DataFrame(logits, index=index, columns=["x", "y", "z"])
+    copies = {name: f.copy(deep=True) for name, f in frames.items()}
+    est.fit(
+        frames["X"], frames["y"], privileged_mask=frames["mask"], teacher_output=frames["output"],
+        sample_weight=frames["weights"],
+    )
+    plain = type(est)(**est.get_params()).fit(
+        X, frames["y"].to_numpy(), privileged_mask=mask, teacher_output=frames["output"].to_numpy(),
+        sample_weight=weights,
+    )
+    assert_allclose(est.coef_, plain.coef_, rtol=1e-6, atol=1e-8)
+    assert list(est.feature_names_in_) == ["a", "b", "c"]
+    for name, frame in frames.items():
+        if isinstance(frame, pd.DataFrame):
+            pd.testing.assert_frame_equal(frame, copies[name], obj=name)
+        else:
+            pd.testing.assert_series_equal(frame, copies[name], obj=name)
+
+
+@pytest.mark.parametrize("estimator", ["regressor", "classifier"])
+def test_teacher_sees_only_privileged_rows_of_frames(estimator):
+    # With pandas X_star and mask, the teacher gets exactly the privileged rows, in order.
+    X, X_star, y_reg, y_cls, mask, _ = make_data(3, 20)
+    seen = []
+
+    def teacher(rows):
+        seen.append(rows.copy())
+        out = np.asarray(rows)[:, :1] @ np.ones((1, 3 if estimator == "classifier" else 1))
+        return out if estimator == "classifier" else out[:, 0]
+
+    X_star_frame = pd.DataFrame(X_star, index=np.arange(50, 70))
+    mask_series = pd.Series(mask, index=np.arange(50, 70))
+    if estimator == "regressor":
+        DistilledRegressor(teacher).fit(X, y_reg, X_star=X_star_frame, privileged_mask=mask_series)
+    else:
+        DistilledClassifier(teacher, max_iter=5, tol=1e-2).fit(X, y_cls, X_star=X_star_frame, privileged_mask=mask_series)
+    assert len(seen) == 1
+    assert_array_equal(np.asarray(seen[0]), X_star[mask])
