@@ -285,8 +285,8 @@ def test_linear_students_predict_without_torch(block, tmp_path):
     with open(tmp_path / "fitted.pkl", "wb") as f:
         pickle.dump((estimators, X), f)
     done = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(NO_TORCH_SCRIPT), str(tmp_path / "fitted.pkl"), str(tmp_path / "out.pkl"),
-         block],
+        [sys.executable, "-c", textwrap.dedent(NO_TORCH_SCRIPT), str(tmp_path / "fitted.pkl"),
+         str(tmp_path / "out.pkl"), block],
         capture_output=True, text=True, timeout=120,
     )
     assert done.returncode == 0, done.stderr

@@ -251,6 +251,7 @@ def test_teacher_sees_only_privileged_rows_of_frames(estimator):
     if estimator == "regressor":
         DistilledRegressor(teacher).fit(X, y_reg, X_star=X_star_frame, privileged_mask=mask_series)
     else:
-        DistilledClassifier(teacher, max_iter=5, tol=1e-2).fit(X, y_cls, X_star=X_star_frame, privileged_mask=mask_series)
+        est = DistilledClassifier(teacher, max_iter=5, tol=1e-2)
+        est.fit(X, y_cls, X_star=X_star_frame, privileged_mask=mask_series)
     assert len(seen) == 1
     assert_array_equal(np.asarray(seen[0]), X_star[mask])
