@@ -282,7 +282,8 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
         classes, y_encoded = np.unique(y, return_inverse=True)
         if len(classes) < 2:
             raise ValueError(
-                f"y must hold at least two classes to train a classifier; got only {classes.tolist()}."
+                "y must hold at least two classes to train a classifier; got 1 class: "
+                f"{classes.tolist()}."
             )
         if self.warm_start and hasattr(self, "classes_") and not np.array_equal(classes, self.classes_):
             raise ValueError(
@@ -320,7 +321,11 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
         settings = solver.LossSettings(
             alpha=self.alpha, temperature=self.temperature, kind=self.loss, epsilon=self.epsilon
         )
-        random_state = check_random_state(self.random_state)
+        # A warm start continues the previous random stream (as MLPClassifier
+        # does), so that one-epoch fits do not all shuffle the same way.
+        if not (self.warm_start and hasattr(self, "_random_state")):
+            self._random_state = check_random_state(self.random_state)
+        random_state = self._random_state
         validation = None
         if self.solver == "adam" and self.early_stopping:
             train_idx, val_idx = train_test_split(
@@ -412,7 +417,9 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
                 dtype=solver.torch_dtype(self.dtype), device=next(self.student_.parameters()).device,
             )
             return logits[:, 1] - logits[:, 0] if len(self.classes_) == 2 else logits
-        scores = np.asarray(X @ self.coef_.T) + self.intercept_
+        # Multiply in X's precision: float32 X times the float64 coef_ would
+        # first copy the whole of X to float64.
+        scores = np.asarray(X @ self.coef_.T.astype(X.dtype, copy=False)) + self.intercept_
         return scores[:, 0] if scores.shape[1] == 1 else scores
 
     def predict_log_proba(self, X):
