@@ -52,7 +52,7 @@ sphinx_gallery_conf = {
     "examples_dirs": str(ROOT / "examples"),
     "gallery_dirs": str(HERE / "auto_examples"),
     "filename_pattern": r"/plot_",
-    "ignore_pattern": r"regression_quickstart\.py|__init__\.py",
+    "ignore_pattern": r"__init__\.py",
     "within_subsection_order": "FileNameSortKey",
     "download_all_examples": False,
     "remove_config_comments": True,
