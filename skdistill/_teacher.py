@@ -261,8 +261,8 @@ def _sklearn_logits(teacher, X_rows):
     )
 
 
-def regression_answers(estimator, X, *, X_star, privileged_mask, teacher_output):
-    """Validated privileged data for a regressor: mask and 1-D teacher answers."""
+def _used_mask(estimator, X, X_star, privileged_mask, teacher_output):
+    """The validated mask, and whether any teacher answer is needed at all."""
     call_teacher = estimator.teacher_weight > 0
     mask = validate_privileged(
         X,
@@ -272,16 +272,28 @@ def regression_answers(estimator, X, *, X_star, privileged_mask, teacher_output)
         teacher_output=teacher_output,
         call_teacher=call_teacher,
     )
-    if not mask.any() or not call_teacher:
+    return mask, bool(call_teacher and mask.any())
+
+
+def _teacher_input_rows(teacher, X, X_star, mask):
+    """The privileged rows the teacher sees (of ``X`` in Hinton's case), checked."""
+    source_name = "X" if X_star is None else "X_star"
+    rows = _rows(X if X_star is None else X_star, mask)
+    _check_finite_rows(rows, source_name)
+    _check_teacher_width(teacher, rows, source_name)
+    return rows
+
+
+def regression_answers(estimator, X, *, X_star, privileged_mask, teacher_output):
+    """Validated privileged data for a regressor: mask and 1-D teacher answers."""
+    mask, needed = _used_mask(estimator, X, X_star, privileged_mask, teacher_output)
+    if not needed:
         return PrivilegedData(mask=mask, answers=None)
     if teacher_output is not None:
         answers = _rows(teacher_output, mask)
         name = "teacher_output"
     else:
-        source_name = "X" if X_star is None else "X_star"
-        rows = _rows(X if X_star is None else X_star, mask)
-        _check_finite_rows(rows, source_name)
-        _check_teacher_width(estimator.teacher, rows, source_name)
+        rows = _teacher_input_rows(estimator.teacher, X, X_star, mask)
         answers, _ = _call_teacher(estimator.teacher, rows, "predict")
         name = "the teacher's predictions"
     answers = _as_numbers(answers, name)
@@ -344,16 +356,8 @@ def classification_logits(
     non-negative and sums to one within 1e-6; for a 1-D output, probabilities
     of the second class when every value lies in [0, 1]; else logits).
     """
-    call_teacher = estimator.teacher_weight > 0
-    mask = validate_privileged(
-        X,
-        teacher=estimator.teacher,
-        X_star=X_star,
-        privileged_mask=privileged_mask,
-        teacher_output=teacher_output,
-        call_teacher=call_teacher,
-    )
-    if not mask.any() or not call_teacher:
+    mask, needed = _used_mask(estimator, X, X_star, privileged_mask, teacher_output)
+    if not needed:
         return PrivilegedData(mask=mask, answers=None)
     if teacher_output is not None:
         raw = _as_numbers(_rows(teacher_output, mask), "teacher_output")
@@ -363,10 +367,7 @@ def classification_logits(
                 "rows outside privileged_mask may hold NaN."
             )
         return PrivilegedData(mask=mask, answers=_as_logits(raw, output_kind))
-    source_name = "X" if X_star is None else "X_star"
-    rows = _rows(X if X_star is None else X_star, mask)
-    _check_finite_rows(rows, source_name)
-    _check_teacher_width(estimator.teacher, rows, source_name)
+    rows = _teacher_input_rows(estimator.teacher, X, X_star, mask)
     logits, classes = _call_teacher(estimator.teacher, rows, "predict_logits")
     logits = _as_numbers(logits, "The teacher's answers")
     if logits.ndim == 1:
