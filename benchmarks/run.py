@@ -9,7 +9,8 @@ with ratios against the baseline:
 3. GridSearchCV over 4 teacher_weight x 3 temperature x 5 folds on FashionMNIST with
    the CNN teacher: wall time and the number of teacher rows evaluated, with the
    teacher called inside every fit against its answers computed once;
-4. scaling: L-BFGS time per iteration against rows and features.
+4. a teacher_weight path fitted cold and with warm starts;
+5. scaling: L-BFGS time per iteration against rows and features.
 
     python benchmarks/run.py                 # everything (about 20 minutes on 2 cores)
     python benchmarks/run.py --only fashion scaling --search-rows 20000
@@ -126,6 +127,27 @@ def search_table(X, y, module, n_rows):
         print(f"{label:<34}{seconds:>9.1f}{seconds / results[0]:>8.2f}{counting.rows:>14d}  {best}")
 
 
+def path_table(X, y, module, n_rows):
+    """A λ path at T = 2 fitted cold (from zero) and warm (from the previous λ)."""
+    rows = np.random.RandomState(1).choice(len(y), n_rows, replace=False) if n_rows < len(y) else slice(None)
+    X, y = X[rows], y[rows]
+    answers = teacher_answers(module, X)
+    weights = [0.0, 0.25, 0.5, 0.75]
+    print(f"\n## A teacher_weight path {weights} at T = 2, {len(y)} rows, L-BFGS to tol=1e-4")
+    print(f"{'start':<28}{'wall s':>9}{'ratio':>8}{'iterations':>12}  final training loss")
+    results = []
+    for warm in (False, True):
+        model = DistilledClassifier(temperature=2.0, teacher_output_kind="logits", max_iter=1000, warm_start=warm)
+        start, iterations = time.perf_counter(), 0
+        for weight in weights:
+            model.set_params(teacher_weight=weight).fit(X, y, teacher_output=answers)
+            iterations += model.n_iter_
+        seconds = time.perf_counter() - start
+        results.append(seconds)
+        label = "warm (previous λ)" if warm else "cold (zeros)"
+        print(f"{label:<28}{seconds:>9.1f}{seconds / results[0]:>8.2f}{iterations:>12d}  {model.loss_curve_[-1]:.6f}")
+
+
 def scaling_table():
     from skdistill.datasets import make_privileged_classification
 
@@ -147,20 +169,22 @@ def scaling_table():
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", nargs="+", choices=["fashion", "regression", "search", "scaling"],
-                        default=["fashion", "regression", "search", "scaling"])
+    parser.add_argument("--only", nargs="+", choices=["fashion", "regression", "search", "path", "scaling"],
+                        default=["fashion", "regression", "search", "path", "scaling"])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--search-rows", type=int, default=60000)
     parser.add_argument("--regression-rows", type=int, default=1_000_000)
     args = parser.parse_args(argv)
 
-    if {"fashion", "search"} & set(args.only):
+    if {"fashion", "search", "path"} & set(args.only):
         X, y, X_test, y_test = bench_classifier.fashion_mnist_scaled()
         module = cnn_teacher(X.astype(np.float32), y)
         if "fashion" in args.only:
             fashion_table(X, y, X_test, y_test, module, args.repeats)
         if "search" in args.only:
             search_table(X, y, module, args.search_rows)
+        if "path" in args.only:
+            path_table(X, y, module, args.search_rows)
     if "regression" in args.only:
         print("\n## Regression")
         bench_regression.main(["--n-samples", str(args.regression_rows), "--repeats", str(args.repeats)])
