@@ -76,6 +76,21 @@ def shared_data_dirs(name):
     )
 
 
+def candidate_dirs(data_home, folder_name, env_var):
+    """Folders where a loader looks for its files, in order.
+
+    An explicit ``data_home`` and its ``folder_name`` sub-folder only; else the
+    folder named by ``env_var``, ``<data home>/folder_name`` and the shared
+    data copies.
+    """
+    if data_home is not None:
+        home = get_data_home(data_home)
+        return [home, home / folder_name]
+    return unique_paths(
+        [env_path(env_var), get_data_home() / folder_name, *shared_data_dirs(folder_name)]
+    )
+
+
 def unique_paths(paths):
     """Drop None entries and duplicates (by resolved path), keeping the order."""
     seen, result = set(), []

@@ -36,19 +36,6 @@ available at training time only.
 """
 
 
-def _candidates(data_home):
-    if data_home is not None:
-        home = _base.get_data_home(data_home)
-        return [home, home / FOLDER_NAME]
-    return _base.unique_paths(
-        [
-            _base.env_path(ENV_VAR),
-            _base.get_data_home() / FOLDER_NAME,
-            *_base.shared_data_dirs(FOLDER_NAME),
-        ]
-    )
-
-
 def _read_matrix(path):
     try:
         contents = scipy.io.loadmat(path)
@@ -145,7 +132,7 @@ def load_sarcos(data_home=None):
     >>> sarcos.X.shape, sarcos.y.shape, sarcos.X_star.shape  # doctest: +SKIP
     ((4449, 21), (4449,), (4449, 6))
     """
-    candidates = _candidates(data_home)
+    candidates = _base.candidate_dirs(data_home, FOLDER_NAME, ENV_VAR)
     folder = _base.find_folder(candidates, [FILENAME])
     if folder is None:
         raise _base.not_found_error(

@@ -73,19 +73,6 @@ def preprocess_tweet(text):
     return _SPACES.sub(" ", text).strip()
 
 
-def _candidates(data_home):
-    if data_home is not None:
-        home = _base.get_data_home(data_home)
-        return [home, home / FOLDER_NAME]
-    return _base.unique_paths(
-        [
-            _base.env_path(ENV_VAR),
-            _base.get_data_home() / FOLDER_NAME,
-            *_base.shared_data_dirs(FOLDER_NAME),
-        ]
-    )
-
-
 def _read_lines(path):
     """Non-blank lines of a UTF-8 file, without their line terminators."""
     try:
@@ -164,7 +151,7 @@ def load_sentiment140(data_home=None, *, preprocess=True):
     >>> len(tweets.data), tweets.target_names  # doctest: +SKIP
     (100000, ['negative', 'positive'])
     """
-    candidates = _candidates(data_home)
+    candidates = _base.candidate_dirs(data_home, FOLDER_NAME, ENV_VAR)
     filenames = list(_FILES.values())
     folder = _base.find_folder(candidates, filenames)
     if folder is None:
