@@ -136,29 +136,28 @@ class TrainingData:
     soft_targets: object
     n_classes: int
     total_weight: float
+    # Sparse X only: a COO copy made once, since torch cannot select rows of a
+    # CSR tensor on every version.
+    X_coo: object = None
 
     def batch(self, index):
         soft = None if self.soft_targets is None else self.soft_targets[index]
         part = None if self.teacher_part is None else self.teacher_part[index]
-        X = self.X.index_select(0, index) if self.X.layout != _sparse_layout() else _sparse_rows(self.X, index)
+        if self.X_coo is None:
+            X = self.X.index_select(0, index)
+        else:
+            X = self.X_coo.index_select(0, index).to_sparse_csr()
         return X, self.y[index], self.label_weight[index], part, soft
-
-
-def _sparse_layout():
-    return import_torch().sparse_csr
-
-
-def _sparse_rows(X, index):
-    # torch cannot index rows of a CSR tensor on every version: go through COO.
-    return X.to_sparse_coo().index_select(0, index).to_sparse_csr()
 
 
 def build_training_data(X, y, label_weight, teacher_part, soft_targets, n_classes, *, dtype, device):
     torch = import_torch()
     to = dict(dtype=dtype, device=device)
     has_teacher = soft_targets is not None
+    X = as_tensor(X, dtype=dtype, device=device)
     return TrainingData(
-        X=as_tensor(X, dtype=dtype, device=device),
+        X=X,
+        X_coo=X.to_sparse_coo() if X.layout == torch.sparse_csr else None,
         y=torch.as_tensor(y, dtype=torch.int64, device=device),
         label_weight=torch.as_tensor(label_weight, **to),
         teacher_part=torch.as_tensor(teacher_part, **to) if has_teacher else None,
@@ -220,6 +219,7 @@ class History:
     validation_scores: list | None = None
     best_loss: float = math.inf
     converged: bool = False
+    optimizer_state: dict | None = None
 
 
 def _penalised(module):
