@@ -16,7 +16,6 @@ for training and the rest for testing.
 # Data and teacher
 # ----------------
 import matplotlib.pyplot as plt
-import numpy as np
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.datasets import load_digits
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, train_test_split

@@ -7,7 +7,6 @@ rules for ``X_star``, ``privileged_mask`` and ``teacher_output`` are written
 once.
 """
 
-import sys
 from dataclasses import dataclass
 from numbers import Integral
 

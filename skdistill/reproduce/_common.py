@@ -58,6 +58,13 @@ def import_pyplot():
     return plt
 
 
+def output_folders(out, cache_dir):
+    """Create ``out`` and return it with the cache folder (``out/cache`` by default)."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    return out, Path(cache_dir) if cache_dir is not None else out / "cache"
+
+
 def save_figure(fig, path):
     """Save ``fig`` as a PNG at ``path``, close it and return the path."""
     fig.savefig(path, dpi=110)

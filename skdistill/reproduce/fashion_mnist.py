@@ -157,9 +157,7 @@ def run(runs=5, out="skdistill_results", quick=False, log=print, cache_dir=None,
     """
     config = QUICK if quick else Config()
     plt = _common.import_pyplot()
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    cache_dir = Path(cache_dir) if cache_dir is not None else out / "cache"
+    out, cache_dir = _common.output_folders(out, cache_dir)
     (X, y), (X_test, y_test) = load(config, data_home)
     log(
         f"{DATASET}: {len(y)} train / {len(y_test)} test images. Teacher: CNN, "

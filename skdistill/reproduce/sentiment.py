@@ -216,9 +216,7 @@ def run(
     if max_samples is not None:
         config = replace(config, max_samples=max_samples)
     require_encoder()  # fail early, before any training, when the extra is missing
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    cache_dir = Path(cache_dir) if cache_dir is not None else out / "cache"
+    out, cache_dir = _common.output_folders(out, cache_dir)
     tweets = load_sentiment140(data_home)
     student_idx, teacher_idx = split_data(config, len(tweets.target))
     texts = [tweets.data[i] for i in student_idx]
