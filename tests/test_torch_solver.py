@@ -222,6 +222,56 @@ def test_fit_lbfgs_converges_and_zeros_the_gradient():
     assert np.max(np.abs(grad.numpy())) < 1e-6
 
 
+def test_lbfgs_corrections_bounded_by_memory():
+    # Small students keep the most pairs; huge ones fall back to scipy's 10.
+    assert solver.lbfgs_corrections(7850) == solver._LBFGS_MAX_CORRECTIONS == 50
+    assert solver.lbfgs_corrections(0) == 50
+    assert solver.lbfgs_corrections(10**8) == solver._LBFGS_MIN_CORRECTIONS == 10
+    n_params = solver._LBFGS_MEMORY_BYTES // (16 * 20)
+    assert solver.lbfgs_corrections(n_params) == 20
+    assert 16 * n_params * solver.lbfgs_corrections(n_params) <= solver._LBFGS_MEMORY_BYTES
+
+
+def test_fit_lbfgs_passes_the_correction_count(monkeypatch):
+    seen = {}
+    minimize = solver.scipy.optimize.minimize
+
+    def spy(*args, **kwargs):
+        seen.update(kwargs["options"])
+        return minimize(*args, **kwargs)
+
+    monkeypatch.setattr(solver.scipy.optimize, "minimize", spy)
+    _, data = make_data(40, 3, 3, with_teacher=False)
+    module = random_linear_module(3, 3)
+    settings = solver.LossSettings(alpha=1.0, temperature=1.0, kind=DISTILL, epsilon=1e-6)
+    solver.fit_lbfgs(module, data, settings, max_iter=50, tol=1e-8, verbose=0)
+    assert seen["maxcor"] == solver.lbfgs_corrections(3 * 3 + 3)
+
+
+def test_more_corrections_help_an_ill_conditioned_problem(monkeypatch):
+    # Columns on scales from 0.01 to 10, as raw pixels or counts: with 50 pairs,
+    # L-BFGS gets further in 40 iterations than with scipy's default of 10.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(600, 40)) * np.logspace(-2, 1, 40)
+    y = (X @ rng.normal(size=(40, 3))).argmax(axis=1)
+    data = solver.build_training_data(
+        X, y, np.ones(600), None, None, 3, dtype=torch.float64, device=torch.device("cpu")
+    )
+    settings = solver.LossSettings(alpha=1e-3, temperature=1.0, kind=DISTILL, epsilon=1e-6)
+    final = {}
+    for corrections in (10, 50):
+        monkeypatch.setattr(solver, "_LBFGS_MAX_CORRECTIONS", corrections)
+        module = random_linear_module(40, 3)
+        with torch.no_grad():
+            module.weight.zero_()
+            module.bias.zero_()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            history = solver.fit_lbfgs(module, data, settings, max_iter=40, tol=0.0, verbose=0)
+        final[corrections] = history.loss_curve[-1]
+    assert final[50] < final[10]
+
+
 def test_fit_lbfgs_verbose_prints(capsys):
     _, data = make_data(40, 3, 2, with_teacher=False)
     module = random_linear_module(3, 2)
