@@ -273,16 +273,45 @@ def _autograd_evaluator(module, data, settings, params):
     return evaluate
 
 
+def _accumulate_linear_block(weight, bias, X, X_transposed, y, label_weight, teacher_part, soft, settings,
+                             n_classes, grad_weight, grad_bias):
+    """Add one block's data-loss gradient to the accumulators; return its loss.
+
+    The loss is the block's negated, unnormalised SPEC sum; ``X_transposed``
+    is the CSR transpose of a sparse block (``None`` for dense ``X``).
+    """
+    torch = import_torch()
+    sparse = X_transposed is not None
+    outputs = X @ weight.T + bias if sparse else torch.addmm(bias, X, weight.T)
+    loss, grad = loss_and_logit_gradient(
+        full_logits(outputs, n_classes),
+        y,
+        label_weight,
+        soft_targets=soft,
+        teacher_part=teacher_part,
+        temperature=settings.temperature,
+        kind=settings.kind,
+        epsilon=settings.epsilon,
+    )
+    if weight.shape[0] == 1 and n_classes == 2:
+        grad = grad[:, 1:]
+    if sparse:
+        grad_weight += (X_transposed @ grad).T
+    else:
+        grad_weight.addmm_(grad.T, X)
+    grad_bias += grad.sum(dim=0)
+    return loss
+
+
 def _fused_linear_evaluator(module, data, settings):
     """Loss and gradient of the linear student in one pass over the rows of X.
 
     Each block of rows gives its logits, their closed-form gradient, and its
-    share of the weight gradient while the block is still in cache. Sparse X
-    is taken whole, with its transpose kept as CSR for a fast ``X^T G``.
+    share of the weight gradient. Sparse X is taken whole, with its transpose
+    kept as CSR for a fast ``X^T G``.
     """
     torch = import_torch()
     weight, bias = module.weight, module.bias
-    binary = weight.shape[0] == 1 and data.n_classes == 2
     n_samples = data.X.shape[0]
     sparse = data.X.layout == torch.sparse_csr
     if sparse or n_samples <= 2 * _FUSED_BLOCK_ROWS:
@@ -298,26 +327,16 @@ def _fused_linear_evaluator(module, data, settings):
         with torch.no_grad():
             for start in range(0, n_samples, block):
                 rows = slice(start, start + block)
-                X = data.X if sparse else data.X[rows]
-                outputs = X @ weight.T + bias if sparse else torch.addmm(bias, X, weight.T)
-                block_loss, grad = loss_and_logit_gradient(
-                    full_logits(outputs, data.n_classes),
+                loss += _accumulate_linear_block(
+                    weight, bias,
+                    data.X if sparse else data.X[rows],
+                    X_transposed,
                     data.y[rows],
                     data.label_weight[rows],
-                    soft_targets=None if data.soft_targets is None else data.soft_targets[rows],
-                    teacher_part=None if data.teacher_part is None else data.teacher_part[rows],
-                    temperature=settings.temperature,
-                    kind=settings.kind,
-                    epsilon=settings.epsilon,
+                    None if data.teacher_part is None else data.teacher_part[rows],
+                    None if data.soft_targets is None else data.soft_targets[rows],
+                    settings, data.n_classes, grad_weight, grad_bias,
                 )
-                if binary:
-                    grad = grad[:, 1:]
-                loss += block_loss
-                if sparse:
-                    grad_weight += (X_transposed @ grad).T
-                else:
-                    grad_weight.addmm_(grad.T, X)
-                grad_bias += grad.sum(dim=0)
             scale = 1.0 / data.total_weight
             loss *= scale
             grad_weight *= scale
@@ -330,6 +349,31 @@ def _fused_linear_evaluator(module, data, settings):
         return loss, torch.cat([grad_weight.reshape(-1), grad_bias])
 
     return evaluate
+
+
+def _linear_batch_step(module, batch, settings, n_classes, weight_norm, penalty_norm):
+    """Set ``.grad`` of the linear student for one dense mini-batch; return the loss.
+
+    The same objective and gradient as :func:`objective` through autograd,
+    in closed form: fewer, larger operations per Adam step.
+    """
+    torch = import_torch()
+    weight, bias = module.weight, module.bias
+    X, y, label_weight, part, soft = batch
+    with torch.no_grad():
+        grad_weight = torch.zeros_like(weight)
+        grad_bias = torch.zeros_like(bias)
+        loss = _accumulate_linear_block(
+            weight, bias, X, None, y, label_weight, part, soft, settings, n_classes, grad_weight, grad_bias
+        )
+        loss /= weight_norm
+        grad_weight /= weight_norm
+        if settings.alpha > 0:
+            loss += settings.alpha / (2.0 * penalty_norm) * (weight * weight).sum()
+            grad_weight.add_(weight, alpha=settings.alpha / penalty_norm)
+        weight.grad = grad_weight
+        bias.grad = grad_bias.div_(weight_norm) if bias.requires_grad else None
+    return loss
 
 
 def lbfgs_corrections(n_params):
@@ -430,6 +474,9 @@ def fit_adam(
             group["lr"] = learning_rate
     n_samples = data.y.shape[0]
     device = data.y.device
+    # The linear student on dense X skips autograd (about 20 % faster per step
+    # on the CPU); sparse batches and other students go through autograd.
+    closed_form = getattr(module, "is_linear_student", False) and data.X_coo is None
     history = History(validation_scores=[] if validation is not None else None)
     best_score, best_state, no_improvement = -math.inf, None, 0
     epochs = _progress(range(max_iter), verbose)
@@ -440,12 +487,18 @@ def fit_adam(
             index = order[start : start + batch_size]
             X, y, label_weight, part, soft = data.batch(index)
             batch_weight = label_weight.sum() + (part.sum() if part is not None else 0.0)
-            optimizer.zero_grad(set_to_none=True)
-            loss = objective(
-                module, X, y, label_weight, part, soft, settings, data.n_classes,
-                batch_weight, data.total_weight,
-            )
-            loss.backward()
+            if closed_form:
+                loss = _linear_batch_step(
+                    module, (X, y, label_weight, part, soft), settings, data.n_classes,
+                    batch_weight, data.total_weight,
+                )
+            else:
+                optimizer.zero_grad(set_to_none=True)
+                loss = objective(
+                    module, X, y, label_weight, part, soft, settings, data.n_classes,
+                    batch_weight, data.total_weight,
+                )
+                loss.backward()
             optimizer.step()
             epoch_loss += loss.detach() * batch_weight
         epoch_value = float(epoch_loss) / data.total_weight

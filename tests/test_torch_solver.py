@@ -176,6 +176,52 @@ def test_fused_evaluator_blocks_change_nothing(monkeypatch):
     assert_allclose(grad_many.numpy(), grad_one.numpy(), rtol=1e-12, atol=1e-14)
 
 
+@pytest.mark.parametrize("n_classes", [2, 4])
+@pytest.mark.parametrize("with_teacher", [False, True])
+@pytest.mark.parametrize("kind", [DISTILL, PROBABILISTIC])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_linear_batch_step_equals_autograd(n_classes, with_teacher, kind, fit_intercept):
+    _, data = make_data(40, 5, n_classes, with_teacher=with_teacher, seed=3)
+    settings = solver.LossSettings(alpha=0.6, temperature=1.8, kind=kind, epsilon=1e-6)
+    index = torch.tensor([3, 17, 5, 30, 11, 0, 22])
+    batch = data.batch(index)
+    batch_weight = float(batch[2].sum() + (batch[3].sum() if with_teacher else 0.0))
+    module = random_linear_module(5, n_classes, fit_intercept=fit_intercept, seed=4)
+    params = [p for p in module.parameters() if p.requires_grad]
+    loss_auto = solver.objective(module, *batch, settings, n_classes, batch_weight, data.total_weight)
+    loss_auto.backward()
+    grads_auto = [p.grad.clone() for p in params]
+    for p in params:
+        p.grad = None
+    loss_closed = solver._linear_batch_step(module, batch, settings, n_classes, batch_weight, data.total_weight)
+    assert_allclose(loss_closed.item(), loss_auto.item(), rtol=1e-12)
+    for p, expected in zip(params, grads_auto):
+        assert_allclose(p.grad.numpy(), expected.numpy(), rtol=1e-10, atol=1e-13)
+    if not fit_intercept:
+        assert module.bias.grad is None
+
+
+def test_fit_adam_closed_form_follows_the_autograd_trajectory():
+    # The closed-form step is an implementation detail: the Adam path of the
+    # linear student is the one autograd gives, step for step.
+    _, data = make_data(90, 4, 3, with_teacher=True, seed=5)
+    settings = solver.LossSettings(alpha=0.2, temperature=2.0, kind=PROBABILISTIC, epsilon=1e-6)
+    fitted = []
+    for closed_form in (True, False):
+        module = random_linear_module(4, 3, seed=6)
+        module.is_linear_student = closed_form
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            history = solver.fit_adam(
+                module, data, settings, max_iter=4, tol=0.0, batch_size=16, learning_rate=0.05,
+                n_iter_no_change=10, generator=torch.Generator().manual_seed(0),
+            )
+        fitted.append((module.weight.detach().numpy(), module.bias.detach().numpy(), history.loss_curve))
+    assert_allclose(fitted[0][0], fitted[1][0], rtol=1e-10)
+    assert_allclose(fitted[0][1], fitted[1][1], rtol=1e-10)
+    assert_allclose(fitted[0][2], fitted[1][2], rtol=1e-12)
+
+
 def test_objective_is_normalised_by_total_weight():
     # Objective = data loss / sum(w) + alpha / (2 sum(w)) ||W||^2 (bias not penalised).
     X, data = make_data(30, 3, 3, with_teacher=False, seed=2)
