@@ -9,4 +9,4 @@ cd "$(dirname "$0")/.."
 python -c "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 'no CUDA device')"
 python -m pip install -q -e ".[test]"
 python -m pytest -q -p no:cacheprovider -k "cuda or device" tests/
-python benchmarks/bench_classifier.py --repeats 3 --max-iter 100 --device cuda --adam-epochs 3
+python benchmarks/bench_classifier.py --repeats 3 --max-iter 100 60 --device cuda --adam-epochs 3
