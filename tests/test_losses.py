@@ -199,6 +199,33 @@ def test_loss_and_logit_gradient_without_teacher(n_classes):
     assert_allclose(fused_grad.numpy(), sw[:, None] * expected, rtol=1e-12, atol=1e-14)
 
 
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("with_teacher", [False, True])
+def test_subnormal_gradient_entries_are_flushed_to_zero(dtype, with_teacher):
+    # A logit 95 (float32) or 720 (float64) below the largest gives a probability
+    # below the smallest normal number; its gradient entry becomes exactly 0, and
+    # everything else equals autograd.
+    gap = 95.0 if dtype == torch.float32 else 720.0
+    z = torch.tensor([[0.0, -gap, -1.0], [-gap, 0.0, 2.0], [0.5, 0.0, -0.5]], dtype=dtype)
+    y = torch.tensor([0, 2, 1])
+    weight = torch.tensor([1.0, 2.0, 0.5], dtype=dtype)
+    kwargs = {}
+    if with_teacher:
+        kwargs = dict(
+            soft_targets=torch.tensor([[0.7, 0.0, 0.3], [0.0, 0.5, 0.5], [0.2, 0.3, 0.5]], dtype=dtype),
+            teacher_part=torch.tensor([0.5, 0.5, 0.0], dtype=dtype),
+            temperature=1.0,
+        )
+    tiny = torch.finfo(dtype).tiny
+    assert 0 < torch.softmax(z, dim=1)[0, 1] < tiny
+    logits = z.clone().requires_grad_(True)
+    (auto_grad,) = torch.autograd.grad(distillation_loss(logits, y, weight, **kwargs), logits)
+    _, grad = loss_and_logit_gradient(z, y, weight, **kwargs)
+    assert grad[0, 1] == 0.0 and grad[1, 0] == 0.0
+    assert not ((grad != 0) & (grad.abs() < tiny)).any()
+    assert_allclose(grad.numpy(), auto_grad.numpy(), rtol=1e-6 if dtype == torch.float32 else 1e-12, atol=tiny)
+
+
 def test_clamped_gradient_matches_autograd_and_finite_differences():
     # Some probabilities are clamped: both gradients are zero through the
     # clamped entries of the fourth line, and agree with finite differences.
