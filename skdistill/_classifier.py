@@ -83,8 +83,8 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
         (convex) linear student. It keeps up to 50 correction pairs (fewer
         for students with more than a few hundred thousand parameters, so
         that they stay within 256 MiB), against scipy's default of 10, so an
-        iteration goes further than one of ``LogisticRegression``'s. ``"adam"``: mini-batch Adam over shuffled
-        epochs.
+        iteration goes further than one of ``LogisticRegression``'s.
+        ``"adam"``: mini-batch Adam over shuffled epochs.
     max_iter : int, default=100
         L-BFGS iterations, or Adam epochs.
     tol : float, default=1e-4
