@@ -218,6 +218,10 @@ class LossSettings:
     kind: str
     epsilon: float
 
+    def loss_options(self):
+        """Keyword arguments shared by the two loss functions of ``_losses``."""
+        return {"temperature": self.temperature, "kind": self.kind, "epsilon": self.epsilon}
+
 
 @dataclass
 class History:
@@ -245,9 +249,7 @@ def objective(module, X, y, label_weight, teacher_part, soft, settings, n_classe
         label_weight,
         soft_targets=soft,
         teacher_part=teacher_part,
-        temperature=settings.temperature,
-        kind=settings.kind,
-        epsilon=settings.epsilon,
+        **settings.loss_options(),
     )
     loss = data / weight_norm
     if settings.alpha > 0:
@@ -289,9 +291,7 @@ def _accumulate_linear_block(weight, bias, X, X_transposed, y, label_weight, tea
         label_weight,
         soft_targets=soft,
         teacher_part=teacher_part,
-        temperature=settings.temperature,
-        kind=settings.kind,
-        epsilon=settings.epsilon,
+        **settings.loss_options(),
     )
     if weight.shape[0] == 1 and n_classes == 2:
         grad = grad[:, 1:]
