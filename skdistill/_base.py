@@ -1,6 +1,7 @@
-"""Machinery shared by the distilled estimators: keeping a fitted teacher."""
+"""Machinery shared by the distilled estimators: a kept teacher, atomic fits."""
 
 import copy
+import functools
 
 import numpy as np
 from sklearn.base import clone
@@ -24,6 +25,43 @@ def check_sample_weight(sample_weight, X):
     if not sample_weight.sum() > 0:
         raise ValueError("sample_weight must have a positive sum; all weights are zero.")
     return sample_weight
+
+
+def atomic_fit(fit):
+    """Make ``fit`` all or nothing: a fit that raises leaves the estimator as it was.
+
+    A fit sets attributes as it goes (``validate_data`` sets
+    ``n_features_in_`` first, the classes come before the coefficients), so
+    a refit that fails half way would mix the new fit's attributes with the
+    old ones. The estimator's attributes are saved on entry and put back when
+    anything is raised; fits replace fitted objects rather than change them
+    in place, so a shallow copy is enough.
+    """
+
+    @functools.wraps(fit)
+    def wrapper(self, *args, **kwargs):
+        saved = dict(self.__dict__)
+        try:
+            return fit(self, *args, **kwargs)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            raise
+
+    return wrapper
+
+
+def check_finite_predictions(values, estimator):
+    """Refuse to return NaN or infinite predictions; name the rows and the cause."""
+    finite = np.isfinite(values)
+    if finite.all():
+        return values
+    rows = np.flatnonzero(~finite.reshape(finite.shape[0], -1).all(axis=1))
+    raise ValueError(
+        f"{type(estimator).__name__} computed NaN or infinite predictions on {rows.size} "
+        f"row(s) of X, e.g. row {rows[0]}: the student's output overflows or is undefined "
+        "there. Scale the features (e.g. StandardScaler) or check the student."
+    )
 
 
 class TeacherMixin:

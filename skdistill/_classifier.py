@@ -13,9 +13,15 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _torch_solver as solver
-from ._base import TeacherMixin, check_sample_weight
+from ._base import TeacherMixin, atomic_fit, check_finite_predictions, check_sample_weight
 from ._losses import DISTILL, PROBABILISTIC, row_weights
-from ._teacher import align_teacher_columns, classification_logits, softmax_at_temperature
+from ._teacher import (
+    align_teacher_columns,
+    check_not_a_class,
+    classification_logits,
+    softmax_at_temperature,
+)
+from ._torch_utils import module_dtype_and_device, restore_training_modes, training_modes
 
 
 def _log_softmax(scores):
@@ -250,6 +256,7 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
         self.verbose = verbose
         self.warm_start = warm_start
 
+    @atomic_fit
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, *, X_star=None, privileged_mask=None, teacher_output=None, sample_weight=None):
         """Fit the student on ``X`` from the labels and the teacher's answers.
@@ -279,6 +286,9 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
         self : DistilledClassifier
             The fitted estimator.
         """
+        check_not_a_class(self.teacher, "teacher")
+        check_not_a_class(self.student, "student")
+        previous = self._warm_start_layout() if self.warm_start else None
         X_raw = X
         X, y = validate_data(self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32])
         check_classification_targets(y)
@@ -288,12 +298,8 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
                 "y must hold at least two classes to train a classifier; got 1 class: "
                 f"{classes.tolist()}."
             )
-        if self.warm_start and hasattr(self, "classes_") and not np.array_equal(classes, self.classes_):
-            raise ValueError(
-                f"warm_start=True needs the same classes as the previous fit, {self.classes_.tolist()}; "
-                f"y has {classes.tolist()}."
-            )
-        self.classes_ = classes
+        if previous is not None:
+            self._check_warm_start(previous, classes, X.shape[1])
         sample_weight = check_sample_weight(sample_weight, X)
         privileged = classification_logits(
             self,
@@ -303,7 +309,6 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
             teacher_output=teacher_output,
             output_kind=self.teacher_output_kind,
         )
-        self.privileged_mask_ = privileged.mask
         soft_targets, teacher_part = None, None
         label_weight = sample_weight
         if privileged.answers is not None:
@@ -311,8 +316,39 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
             soft_targets = np.zeros((X.shape[0], len(classes)))
             soft_targets[privileged.mask] = softmax_at_temperature(logits, self.temperature)
             label_weight, teacher_part = row_weights(sample_weight, privileged.mask, self.teacher_weight)
+        self.classes_ = classes
+        self.privileged_mask_ = privileged.mask
         self._train(X, y_encoded, label_weight, teacher_part, soft_targets)
         return self
+
+    def _warm_start_layout(self):
+        """What a warm start continues from: the previous fit's shape, or None."""
+        if not hasattr(self, "classes_"):
+            return None
+        return {
+            "classes": self.classes_,
+            "n_features": self.n_features_in_,
+            "student": "torch" if hasattr(self, "student_") else "linear",
+            "fit_intercept": getattr(self, "_fit_intercept", self.fit_intercept),
+        }
+
+    def _check_warm_start(self, previous, classes, n_features):
+        changes = []
+        if not np.array_equal(classes, previous["classes"]):
+            changes.append(f"classes {previous['classes'].tolist()} -> {classes.tolist()}")
+        if n_features != previous["n_features"]:
+            changes.append(f"n_features {previous['n_features']} -> {n_features}")
+        student = "linear" if self.student is None else "torch"
+        if student != previous["student"]:
+            changes.append(f"student {previous['student']} -> {student}")
+        if student == "linear" and self.fit_intercept != previous["fit_intercept"]:
+            changes.append(f"fit_intercept {previous['fit_intercept']} -> {self.fit_intercept}")
+        if changes:
+            raise ValueError(
+                "warm_start=True continues the previous fit, which needs the same classes, "
+                f"features and student; this fit changes {', '.join(changes)}. Set "
+                "warm_start=False (or clone the estimator) to start afresh."
+            )
 
     def _train(self, X, y, label_weight, teacher_part, soft_targets):
         torch = solver.import_torch()
@@ -320,23 +356,19 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
         dtype = solver.torch_dtype(self.dtype)
         n_classes = len(self.classes_)
         module = self._initial_module(X.shape[1], n_classes, dtype, device)
-        module.train()
         settings = solver.LossSettings(
             alpha=self.alpha, temperature=self.temperature, kind=self.loss, epsilon=self.epsilon
         )
         # A warm start continues the previous random stream (as MLPClassifier
-        # does), so that one-epoch fits do not all shuffle the same way.
-        if not (self.warm_start and hasattr(self, "_random_state")):
-            self._random_state = check_random_state(self.random_state)
-        random_state = self._random_state
+        # does), so that one-epoch fits do not all shuffle the same way; a copy,
+        # so that a failed fit leaves the stream where it was.
+        if self.warm_start and hasattr(self, "_random_state"):
+            random_state = copy.deepcopy(self._random_state)
+        else:
+            random_state = check_random_state(self.random_state)
         validation = None
         if self.solver == "adam" and self.early_stopping:
-            train_idx, val_idx = train_test_split(
-                np.arange(X.shape[0]),
-                test_size=self.validation_fraction,
-                stratify=y,
-                random_state=random_state.randint(np.iinfo(np.int32).max),
-            )
+            train_idx, val_idx = self._validation_split(y, random_state)
             validation = (
                 solver.as_tensor(X[val_idx], dtype=dtype, device=device),
                 torch.as_tensor(y[val_idx], device=device),
@@ -345,10 +377,13 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
             if soft_targets is not None:
                 soft_targets, teacher_part = soft_targets[train_idx], teacher_part[train_idx]
         data = solver.build_training_data(
-            X, y, label_weight, teacher_part, soft_targets, n_classes, dtype=dtype, device=device
+            X, y, label_weight, teacher_part, soft_targets, n_classes, dtype=dtype, device=device,
+            # The linear student never writes to X; a user's module might.
+            share_memory=self.student is None,
         )
         if self.student is not None:
             solver.check_student(module, data)
+        optimizer_state = None
         if self.solver == "lbfgs":
             history = solver.fit_lbfgs(module, data, settings, max_iter=self.max_iter, tol=self.tol, verbose=self.verbose)
         else:
@@ -369,22 +404,52 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
                 verbose=self.verbose,
                 optimizer_state=previous_state,
             )
-            self._optimizer_state = history.optimizer_state
+            optimizer_state = history.optimizer_state
+        # Fitted state only from here on: training succeeded.
+        self._random_state = random_state
+        self._optimizer_state = optimizer_state
+        self._fit_intercept = self.fit_intercept
         self.n_iter_ = history.n_iter
         self.loss_curve_ = history.loss_curve
         self.best_loss_ = min(history.loss_curve)
         self.validation_scores_ = history.validation_scores
         self._store_module(module)
 
+    def _validation_split(self, y, random_state):
+        """Stratified train and validation rows for early stopping."""
+        n_samples, n_classes = y.shape[0], len(self.classes_)
+        n_validation = int(np.ceil(self.validation_fraction * n_samples))
+        smallest = int(np.bincount(y, minlength=n_classes).min())
+        if n_validation < n_classes or n_samples - n_validation < n_classes or smallest < 2:
+            raise ValueError(
+                f"early_stopping=True holds out validation_fraction={self.validation_fraction} "
+                f"of {n_samples} rows ({n_validation}) with every class on both sides, which "
+                f"needs at least {n_classes} validation rows, {n_classes} training rows and two "
+                f"rows per class (the smallest class has {smallest}). Use more rows, another "
+                "validation_fraction, or early_stopping=False."
+            )
+        return train_test_split(
+            np.arange(n_samples),
+            test_size=self.validation_fraction,
+            stratify=y,
+            random_state=random_state.randint(np.iinfo(np.int32).max),
+        )
+
     def _initial_module(self, n_features, n_classes, dtype, device):
         if self.student is not None:
             if self.warm_start and hasattr(self, "student_"):
-                return self.student_.to(device=device, dtype=dtype)
-            return copy.deepcopy(self.student).to(device=device, dtype=dtype)
+                # A copy: the fitted student_ stays as it is if this fit fails.
+                module = copy.deepcopy(self.student_)
+                restore_training_modes(module, self._student_training_modes)
+            else:
+                # The user's module stays untouched, modes included: a copy is
+                # trained in the modes it was given (a frozen BatchNorm stays frozen).
+                module = copy.deepcopy(self.student)
+            return module.to(device=device, dtype=dtype)
         module = solver.make_linear_module(
             n_features, n_classes, fit_intercept=self.fit_intercept, dtype=dtype, device=device
         )
-        if self.warm_start and hasattr(self, "coef_") and self.coef_.shape == tuple(module.weight.shape):
+        if self.warm_start and hasattr(self, "coef_"):
             torch = solver.import_torch()
             with torch.no_grad():
                 module.weight.copy_(torch.as_tensor(self.coef_))
@@ -392,8 +457,14 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
         return module
 
     def _store_module(self, module):
+        # Prediction follows the fitted state: only this fit's kind of student remains.
+        for name in ("student_", "_student_training_modes", "coef_", "intercept_"):
+            self.__dict__.pop(name, None)
         if self.student is not None:
-            self.student_ = module
+            # Kept in eval mode, so that predicting (from any thread) never
+            # switches modes; the training modes are kept for warm starts.
+            self._student_training_modes = training_modes(module)
+            self.student_ = module.eval()
             return
         # Numpy fitted state: a linear student predicts and pickles without torch.
         self.coef_ = module.weight.detach().cpu().double().numpy().copy()
@@ -414,16 +485,17 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse="csr", reset=False, dtype=[np.float64, np.float32])
-        if self.student is not None and hasattr(self, "student_"):
-            logits = solver.predict_logits(
-                self.student_, X, len(self.classes_),
-                dtype=solver.torch_dtype(self.dtype), device=next(self.student_.parameters()).device,
-            )
-            return logits[:, 1] - logits[:, 0] if len(self.classes_) == 2 else logits
-        # Multiply in X's precision: float32 X times the float64 coef_ would
-        # first copy the whole of X to float64.
-        scores = np.asarray(X @ self.coef_.T.astype(X.dtype, copy=False)) + self.intercept_
-        return scores[:, 0] if scores.shape[1] == 1 else scores
+        if hasattr(self, "student_"):
+            dtype, device = module_dtype_and_device(self.student_)
+            logits = solver.predict_logits(self.student_, X, len(self.classes_), dtype=dtype, device=device)
+            scores = logits[:, 1] - logits[:, 0] if len(self.classes_) == 2 else logits
+        else:
+            # Multiply in X's precision: float32 X times the float64 coef_ would
+            # first copy the whole of X to float64.
+            with np.errstate(over="ignore", invalid="ignore"):
+                scores = np.asarray(X @ self.coef_.T.astype(X.dtype, copy=False)) + self.intercept_
+            scores = scores[:, 0] if scores.shape[1] == 1 else scores
+        return check_finite_predictions(scores, self)
 
     def predict_log_proba(self, X):
         """Logarithm of the student's class probabilities at T = 1.

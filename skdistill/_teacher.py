@@ -12,14 +12,19 @@ from numbers import Integral
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.special import log_softmax
-from sklearn.base import BaseEstimator
+from scipy.special import log_softmax, logsumexp
+from sklearn.base import BaseEstimator, is_classifier
 from sklearn.exceptions import NotFittedError
 from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import _num_samples, check_array, check_is_fitted
 
-# Rows handed to a torch teacher at once; bounds the memory of one forward pass.
-_TORCH_CHUNK_ROWS = 65536
+from ._torch_utils import (
+    forward_in_chunks,
+    inference_module,
+    is_tensor,
+    is_torch_module,
+    module_dtype_and_device,
+)
 
 
 @dataclass
@@ -42,15 +47,6 @@ class PrivilegedData:
     mask: np.ndarray
     answers: np.ndarray | None
     classes: np.ndarray | None = None
-
-
-def _is_torch_module(obj):
-    # Looked up by class name rather than through sys.modules["torch"]: torch
-    # is never imported here, and a thread may see a half-imported torch.
-    return any(
-        cls.__name__ == "Module" and cls.__module__ == "torch.nn.modules.module"
-        for cls in type(obj).__mro__
-    )
 
 
 def _is_sklearn_estimator(obj):
@@ -177,29 +173,44 @@ def _rows(data, mask):
 
 
 def _call_torch(module, X_rows):
-    import torch
-
     if sp.issparse(X_rows):
         X_rows = X_rows.toarray()  # privileged rows only; a torch module needs them dense
-    params = next(iter(module.parameters()), None)
-    dtype = params.dtype if params is not None else torch.get_default_dtype()
-    device = params.device if params is not None else torch.device("cpu")
     X_rows = np.asarray(X_rows, dtype=np.float64)
-    outputs = []
-    was_training = module.training
-    module.eval()
-    try:
-        with torch.no_grad():
-            for start in range(0, X_rows.shape[0], _TORCH_CHUNK_ROWS):
-                chunk = torch.as_tensor(
-                    X_rows[start : start + _TORCH_CHUNK_ROWS], dtype=dtype, device=device
-                )
-                outputs.append(module(chunk).detach().cpu().double().numpy())
-    finally:
-        module.train(was_training)
+    dtype, device = module_dtype_and_device(module)
+    outputs = forward_in_chunks(
+        inference_module(module), X_rows, dtype=dtype, device=device,
+        to_numpy=lambda output: answers_as_array(output, module),
+    )
     if not outputs:
         return np.empty((0,))
     return np.concatenate(outputs, axis=0)
+
+
+def answers_as_array(answers, teacher):
+    """The teacher's raw answers as a numpy array, or an error naming the teacher.
+
+    A torch tensor is detached and moved to the CPU (a callable teacher may
+    return one that requires grad); ``None``, a tuple or a dict of outputs
+    cannot be read as one array of answers.
+    """
+    name = type(teacher).__name__
+    if is_tensor(answers):
+        return answers.detach().cpu().double().numpy()
+    if answers is None or isinstance(answers, dict) or (
+        isinstance(answers, tuple) and any(is_tensor(a) or hasattr(a, "shape") for a in answers)
+    ):
+        raise TypeError(
+            f"The teacher {name} returned {type(answers).__name__}; a teacher must return "
+            "one array (or tensor) of answers, one row per privileged row. If it returns "
+            "several outputs, wrap it, e.g. `lambda X: model(X)[0]`."
+        )
+    try:
+        return np.asarray(answers, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"The teacher {name} returned answers that are not numbers converting to "
+            f"float ({type(answers).__name__}): {exc}"
+        ) from exc
 
 
 def _call_teacher(teacher, X_rows, method):
@@ -210,7 +221,7 @@ def _call_teacher(teacher, X_rows, method):
     a note saying which teacher failed on how many rows is attached to it.
     """
     try:
-        return _dispatch_teacher(teacher, X_rows, method)
+        answers, classes = _dispatch_teacher(teacher, X_rows, method)
     except Exception as exc:
         if hasattr(exc, "add_note"):
             exc.add_note(
@@ -218,10 +229,11 @@ def _call_teacher(teacher, X_rows, method):
                 f"on {_num_samples(X_rows)} privileged rows."
             )
         raise
+    return answers_as_array(answers, teacher), classes
 
 
 def _dispatch_teacher(teacher, X_rows, method):
-    if _is_torch_module(teacher):
+    if is_torch_module(teacher):
         return _call_torch(teacher, X_rows), None
     if method == "predict_logits" and (
         _is_sklearn_estimator(teacher)
@@ -230,9 +242,9 @@ def _dispatch_teacher(teacher, X_rows, method):
     ):
         return _sklearn_logits(teacher, X_rows)
     if method == "predict" and hasattr(teacher, "predict"):
-        return np.asarray(teacher.predict(X_rows)), None
+        return teacher.predict(X_rows), None
     if callable(teacher):
-        return np.asarray(teacher(X_rows)), None
+        return teacher(X_rows), None
     raise TypeError(
         f"teacher must be a fitted scikit-learn estimator, a torch.nn.Module or a "
         f"callable, got {type(teacher).__name__}."
@@ -242,22 +254,39 @@ def _dispatch_teacher(teacher, X_rows, method):
 def _sklearn_logits(teacher, X_rows):
     classes = getattr(teacher, "classes_", None)
     if hasattr(teacher, "predict_proba"):
+        proba = answers_as_array(teacher.predict_proba(X_rows), teacher)
+        # log(0) = -inf is a legitimate logit for an impossible class; it is
+        # made finite after the columns are matched to y (align_teacher_columns).
         with np.errstate(divide="ignore"):
-            logits = np.log(np.asarray(teacher.predict_proba(X_rows), dtype=np.float64))
-        # log(0) = -inf is a legitimate logit for an impossible class; keep it
-        # finite so that softmax(v / T) stays defined for every T.
-        return np.maximum(logits, np.log(np.finfo(np.float64).tiny)), classes
+            return np.log(proba), classes
     if hasattr(teacher, "decision_function"):
-        scores = np.asarray(teacher.decision_function(X_rows), dtype=np.float64)
+        scores = answers_as_array(teacher.decision_function(X_rows), teacher)
         if scores.ndim == 1:
-            # Binary scores are the log-odds of classes_[1]: softmax([0, d]) = sigmoid(d).
-            scores = np.column_stack([np.zeros_like(scores), scores])
+            scores = binary_logits(scores)
         return scores, classes
     raise TypeError(
         f"The teacher {type(teacher).__name__} has neither predict_proba nor "
         "decision_function: a classifier teacher must give class scores. Wrap it in "
         "a callable returning logits, or pass teacher_output."
     )
+
+
+def binary_logits(scores):
+    """Binary scores ``d`` (log-odds of ``classes_[1]``) as the logits ``[0, d]``.
+
+    ``softmax([0, d]) = sigmoid(d)``: the one place where a single binary
+    score becomes two logit columns.
+    """
+    return np.column_stack([np.zeros_like(scores), scores])
+
+
+def check_not_a_class(value, name):
+    """Refuse an estimator or module class where a (fitted) instance is expected."""
+    if isinstance(value, type):
+        raise TypeError(
+            f"{name} must be an instance, got the class {value.__name__} itself. "
+            f"Pass {value.__name__}(...) (fitted, for a teacher) instead."
+        )
 
 
 def _used_mask(estimator, X, X_star, privileged_mask, teacher_output):
@@ -285,27 +314,46 @@ def _teacher_input_rows(teacher, X, X_star, mask):
 
 def regression_answers(estimator, X, *, X_star, privileged_mask, teacher_output):
     """Validated privileged data for a regressor: mask and 1-D teacher answers."""
+    teacher = estimator.teacher
+    if teacher is not None and _declares_classifier(teacher):
+        raise ValueError(
+            f"The teacher {type(teacher).__name__} of DistilledRegressor is a classifier: "
+            "its predictions are class labels, not numbers to regress on. Pass a "
+            "regressor as teacher, or use DistilledClassifier."
+        )
     mask, needed = _used_mask(estimator, X, X_star, privileged_mask, teacher_output)
     if not needed:
         return PrivilegedData(mask=mask, answers=None)
     if teacher_output is not None:
-        answers = _rows(teacher_output, mask)
+        answers = _as_numbers(_rows(teacher_output, mask), "teacher_output")
         name = "teacher_output"
     else:
-        rows = _teacher_input_rows(estimator.teacher, X, X_star, mask)
-        answers, _ = _call_teacher(estimator.teacher, rows, "predict")
+        rows = _teacher_input_rows(teacher, X, X_star, mask)
+        answers, _ = _call_teacher(teacher, rows, "predict")
         name = "the teacher's predictions"
-    answers = _as_numbers(answers, name)
+    return PrivilegedData(mask=mask, answers=_regression_answers(answers, int(mask.sum()), name))
+
+
+def _declares_classifier(teacher):
+    # is_classifier reads scikit-learn tags; callables and modules have none.
+    try:
+        return is_classifier(teacher)
+    except (AttributeError, TypeError):
+        return False
+
+
+def _regression_answers(answers, n_rows, name):
+    """One finite number per privileged row, shape (n_rows,)."""
     if answers.ndim == 2 and answers.shape[1] == 1:
         answers = answers[:, 0]
-    if answers.shape != (mask.sum(),):
+    if answers.shape != (n_rows,):
         raise ValueError(
             f"{name} must hold one number per privileged row, shape "
-            f"({mask.sum()},), got shape {answers.shape}."
+            f"({n_rows},), got shape {answers.shape}."
         )
     if not np.all(np.isfinite(answers)):
         raise ValueError(f"{name} contain NaN or infinity on privileged rows.")
-    return PrivilegedData(mask=mask, answers=answers)
+    return answers
 
 
 def _as_numbers(answers, name):
@@ -345,6 +393,67 @@ def _check_finite_rows(rows, name):
     )
 
 
+class TeacherAnswers(np.ndarray):
+    """Teacher answers that carry the class labels of their columns.
+
+    :func:`teacher_answers` returns one for a classifier teacher that declares
+    ``classes_``: a plain ndarray otherwise, whose attribute ``classes`` holds
+    the label of each column. Row selection (cross-validation folds) and
+    pickling keep the labels, and ``fit(teacher_output=...)`` matches the
+    columns to the classes of ``y`` by label, exactly as it does for the
+    teacher itself. ``np.asarray(answers)`` drops the labels.
+    """
+
+    def __new__(cls, values, classes):
+        obj = np.asarray(values).view(cls)
+        obj.classes = np.asarray(classes)
+        return obj
+
+    def __array_finalize__(self, obj):
+        self.classes = getattr(obj, "classes", None)
+
+    def __reduce__(self):
+        reconstruct, arguments, state = super().__reduce__()
+        return reconstruct, arguments, (state, self.classes)
+
+    def __setstate__(self, state):
+        array_state, self.classes = state
+        super().__setstate__(array_state)
+
+
+def output_classes(teacher_output):
+    """The labels of the columns of ``teacher_output``, when it declares them.
+
+    A DataFrame's column labels, or the ``classes`` of :class:`TeacherAnswers`;
+    None for a plain array, whose columns are the sorted labels of ``y``.
+    """
+    if getattr(teacher_output, "ndim", None) != 2:
+        return None
+    columns = getattr(teacher_output, "columns", None)
+    labels = columns if columns is not None else getattr(teacher_output, "classes", None)
+    if labels is None:
+        return None
+    labels = np.asarray(labels)
+    if labels.shape != (teacher_output.shape[1],):
+        raise ValueError(
+            f"teacher_output has {teacher_output.shape[1]} columns but carries "
+            f"{labels.size} class labels; select its rows, not its columns, or pass "
+            "np.asarray(teacher_output) with columns in the order of the sorted labels."
+        )
+    if len(set(labels.tolist())) != labels.size:
+        raise ValueError(
+            f"teacher_output has repeated column labels {labels.tolist()}; each column "
+            "must be the answer for one class."
+        )
+    return labels
+
+
+def _source_precision(values):
+    """Machine epsilon of the floating dtype ``values`` arrive in (float64 otherwise)."""
+    dtype = np.asarray(values).dtype if not sp.issparse(values) else values.dtype
+    return np.finfo(dtype).eps if np.issubdtype(dtype, np.floating) else np.finfo(np.float64).eps
+
+
 def classification_logits(
     estimator, X, *, X_star, privileged_mask, teacher_output, output_kind="auto"
 ):
@@ -352,69 +461,101 @@ def classification_logits(
 
     ``output_kind`` says how to read ``teacher_output``: ``"proba"``,
     ``"logits"`` or ``"auto"`` (probabilities when every privileged row is
-    non-negative and sums to one within 1e-6; for a 1-D output, probabilities
-    of the second class when every value lies in [0, 1]; else logits).
+    non-negative and sums to one within the precision of its dtype; for a
+    1-D output, probabilities of the second class when every value lies in
+    [0, 1]; else logits). Logits may be -inf (an impossible class); they are
+    matched to the classes of ``y`` and made finite by
+    :func:`align_teacher_columns`.
     """
     mask, needed = _used_mask(estimator, X, X_star, privileged_mask, teacher_output)
     if not needed:
         return PrivilegedData(mask=mask, answers=None)
+    n_rows = int(mask.sum())
     if teacher_output is not None:
-        raw = _as_numbers(_rows(teacher_output, mask), "teacher_output")
-        if not np.all(np.isfinite(raw)):
+        classes = output_classes(teacher_output)
+        rows = _rows(teacher_output, mask)
+        raw = _as_numbers(rows, "teacher_output")
+        if np.isnan(raw).any() or np.isposinf(raw).any():
             raise ValueError(
-                "teacher_output contains NaN or infinity on privileged rows; only "
+                "teacher_output contains NaN or +infinity on privileged rows; only "
                 "rows outside privileged_mask may hold NaN."
             )
-        return PrivilegedData(mask=mask, answers=_as_logits(raw, output_kind))
+        logits = _as_logits(raw, output_kind, _source_precision(rows))
+        return PrivilegedData(mask=mask, answers=_class_scores(logits, n_rows, "teacher_output"), classes=classes)
     rows = _teacher_input_rows(estimator.teacher, X, X_star, mask)
     logits, classes = _call_teacher(estimator.teacher, rows, "predict_logits")
-    logits = _as_numbers(logits, "The teacher's answers")
-    if logits.ndim == 1:
-        logits = np.column_stack([np.zeros_like(logits), logits])
-    if logits.ndim != 2 or logits.shape[0] != mask.sum():
-        raise ValueError(
-            "The teacher must return one row of class scores per privileged row, "
-            f"shape ({mask.sum()}, n_classes); got shape {logits.shape}."
-        )
-    if np.isnan(logits).any() or np.isposinf(logits).any():
-        raise ValueError("The teacher returned NaN or +infinity on privileged rows.")
+    logits = _class_scores(logits, n_rows, "The teacher's answers")
     return PrivilegedData(mask=mask, answers=logits, classes=classes)
 
 
-def _as_logits(raw, output_kind):
+def _class_scores(logits, n_rows, name):
+    """Logits of shape (n_rows, n_columns) without NaN or +inf; 1-D scores are binary."""
+    if logits.ndim == 1:
+        logits = binary_logits(logits)
+    if logits.ndim != 2 or logits.shape[0] != n_rows:
+        raise ValueError(
+            f"{name} must hold one row of class scores per privileged row, shape "
+            f"({n_rows}, n_classes); got shape {logits.shape}."
+        )
+    if np.isnan(logits).any() or np.isposinf(logits).any():
+        raise ValueError(f"{name} contain NaN or +infinity on privileged rows.")
+    return logits
+
+
+def _as_logits(raw, output_kind, precision=np.finfo(np.float64).eps):
+    """Logits from raw answers read as probabilities or logits (see output_kind)."""
     if raw.ndim == 1:
         is_proba = output_kind == "proba" or (
             output_kind == "auto" and np.all((raw >= 0) & (raw <= 1))
         )
-        if is_proba:
-            raw = np.column_stack([1.0 - raw, raw])
-        else:
-            return np.column_stack([np.zeros_like(raw), raw])
+        if not is_proba:
+            return binary_logits(raw)
+        raw = np.column_stack([1.0 - raw, raw])
     elif raw.ndim != 2:
         raise ValueError(
             f"teacher_output must be 1-D or 2-D (n_samples, n_classes), got {raw.ndim}-D."
         )
-    else:
-        is_proba = output_kind == "proba" or (
-            output_kind == "auto"
-            and np.all(raw >= 0)
-            and np.allclose(raw.sum(axis=1), 1.0, rtol=0, atol=1e-6)
-        )
-    if not is_proba:
+    # Rows of probabilities sum to one up to the rounding of their own dtype
+    # (float16 or float32 answers miss 1e-6 by far).
+    tolerance = max(1e-6, 2 * raw.shape[1] * precision)
+    sums_to_one = np.abs(raw.sum(axis=1) - 1.0) <= tolerance
+    if output_kind == "auto":
+        if not (np.all(raw >= 0) and np.all(sums_to_one)):
+            return raw
+    elif output_kind == "logits":
         return raw
     if np.any(raw < 0) or np.any(raw > 1):
-        raise ValueError("teacher_output was declared as probabilities but lies outside [0, 1].")
+        raise ValueError(
+            "teacher_output was declared as probabilities (teacher_output_kind='proba') "
+            "but lies outside [0, 1]; pass teacher_output_kind='logits' for logits."
+        )
+    if not np.all(sums_to_one):
+        row = int(np.flatnonzero(~sums_to_one)[0])
+        raise ValueError(
+            "teacher_output was declared as probabilities (teacher_output_kind='proba') "
+            f"but privileged row {row} sums to {raw[row].sum():.6g}, not 1; pass one "
+            "probability per class of the teacher (rows summing to one), or "
+            "teacher_output_kind='logits'."
+        )
     with np.errstate(divide="ignore"):
-        return np.maximum(np.log(raw), np.log(np.finfo(np.float64).tiny))
+        return np.log(raw)
+
+
+# The log-probability of an impossible class once made finite: exp of it is
+# the smallest normal float64, so softmax(v / T) stays defined for every T.
+_LOG_TINY = np.log(np.finfo(np.float64).tiny)
 
 
 def align_teacher_columns(logits, teacher_classes, classes):
-    """Reorder the teacher's logit columns to the student's ``classes_``.
+    """The teacher's logit columns matched to the student's ``classes_``, finite.
 
-    Columns of classes the student never saw are dropped (the softmax over the
-    remaining ones renormalises); a student class the teacher does not know is
-    an error, and so is a row that gives every class of y the logit -inf
-    (probability zero), whose softmax is undefined.
+    Columns are matched by label when the teacher (or ``teacher_output``)
+    declares them, else taken as the sorted labels of ``y``. Columns of
+    classes the student never saw are dropped (the softmax over the remaining
+    ones renormalises); a student class the teacher does not know is an
+    error, and so is a row where the teacher gives every class of ``y``
+    probability zero, whose soft targets are undefined. Logits of -inf (an
+    impossible class) become finite, ``log(tiny)`` below the row's largest.
     """
     n_classes = len(classes)
     if teacher_classes is None:
@@ -422,35 +563,57 @@ def align_teacher_columns(logits, teacher_classes, classes):
             raise ValueError(
                 f"The teacher answers (teacher or teacher_output) have "
                 f"{logits.shape[1]} columns but y has {n_classes} classes "
-                f"{classes.tolist()}. Without teacher.classes_ the columns are taken "
-                "in the order of the sorted labels of y."
+                f"{classes.tolist()}. Without class labels (teacher.classes_, the "
+                "columns of a DataFrame, or the answers of teacher_answers) the "
+                "columns are taken in the order of the sorted labels of y."
             )
-        return _check_some_class_possible(logits)
-    teacher_classes = np.asarray(teacher_classes)
-    if logits.shape[1] != len(teacher_classes):
-        raise ValueError(
-            f"The teacher returned {logits.shape[1]} columns but declares "
-            f"{len(teacher_classes)} classes in teacher.classes_."
-        )
-    position = {label: j for j, label in enumerate(teacher_classes.tolist())}
-    missing = [label for label in classes.tolist() if label not in position]
-    if missing:
-        raise ValueError(
-            f"The teacher's classes {teacher_classes.tolist()} do not cover the labels "
-            f"{missing} found in y; teacher columns are matched to y's classes by label."
-        )
-    return _check_some_class_possible(logits[:, [position[label] for label in classes.tolist()]])
+        selected = logits
+    else:
+        teacher_classes = np.asarray(teacher_classes)
+        if logits.shape[1] != len(teacher_classes):
+            raise ValueError(
+                f"The teacher returned {logits.shape[1]} columns but declares "
+                f"{len(teacher_classes)} classes in teacher.classes_."
+            )
+        position = {label: j for j, label in enumerate(teacher_classes.tolist())}
+        missing = [label for label in classes.tolist() if label not in position]
+        if missing:
+            raise ValueError(
+                f"The teacher's classes {teacher_classes.tolist()} do not cover the labels "
+                f"{missing} found in y; teacher columns are matched to y's classes by label."
+            )
+        selected = logits[:, [position[label] for label in classes.tolist()]]
+    _check_some_class_possible(selected, logits)
+    return finite_logits(selected)
 
 
-def _check_some_class_possible(logits):
-    impossible = np.flatnonzero(np.all(logits == -np.inf, axis=1))
+def finite_logits(logits):
+    """Logits with -inf raised to ``log(tiny)`` below each row's largest logit.
+
+    softmax is unchanged to float64 precision (such a class keeps probability
+    at most ``tiny``), and ``softmax(v / T)`` stays defined for every T. The
+    floor is relative so that rows of large negative logits keep their order.
+    """
+    with np.errstate(invalid="ignore"):
+        floor = logits.max(axis=1, keepdims=True) + _LOG_TINY
+    return np.maximum(logits, floor)
+
+
+def _check_some_class_possible(selected, logits):
+    # The teacher's probability mass on y's classes, in logs. Below what float64
+    # can hold (a few classes at log(tiny) each) it is zero: each of y's
+    # classes was impossible for the teacher, whatever finite floor its
+    # probabilities were clamped to.
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mass = logsumexp(selected, axis=1) - logsumexp(logits, axis=1)
+    impossible = np.flatnonzero(~(mass > _LOG_TINY + np.log(logits.shape[1]) + 1.0))
     if impossible.size:
         raise ValueError(
-            f"The teacher gives logit -inf (probability zero) to every class of y on "
+            f"The teacher gives probability zero (logit -inf) to every class of y on "
             f"{impossible.size} privileged row(s), e.g. privileged row {impossible[0]}: "
-            "its soft targets are undefined. Check the teacher's answers."
+            "its soft targets are undefined. Check the teacher's answers and that its "
+            "classes are those of y."
         )
-    return logits
 
 
 def teacher_answers(teacher, X_star, privileged_mask=None):
@@ -458,7 +621,8 @@ def teacher_answers(teacher, X_star, privileged_mask=None):
 
     A grid search refits the student for every candidate and fold; passing
     the answers computed here as ``teacher_output`` means each teacher row is
-    evaluated exactly once. Rows are sliced per fold with ``X_star``.
+    evaluated exactly once. Rows are sliced per fold with ``X_star``. The
+    student trained on these answers is the one trained with ``teacher=``.
 
     Parameters
     ----------
@@ -466,9 +630,10 @@ def teacher_answers(teacher, X_star, privileged_mask=None):
         A fitted scikit-learn estimator, a ``torch.nn.Module`` or a callable.
         A classifier (anything with ``predict_proba`` or
         ``decision_function``) gives logits: log-probabilities from
-        ``predict_proba``, else decision scores (binary scores ``d`` become
-        the two columns ``[0, d]``); a regressor gives ``predict``; a torch
-        module or callable gives its raw output.
+        ``predict_proba`` (probability zero becomes ``log(tiny)``, finite),
+        else decision scores (binary scores ``d`` become the two columns
+        ``[0, d]``); a regressor gives ``predict``; a torch module or
+        callable gives its raw output.
     X_star : array-like of shape (n_samples, n_privileged_features)
         The privileged features; rows outside the mask may hold NaN.
     privileged_mask : array-like of bool of shape (n_samples,), default=None
@@ -477,23 +642,51 @@ def teacher_answers(teacher, X_star, privileged_mask=None):
     Returns
     -------
     answers : ndarray of shape (n_samples,) or (n_samples, n_classes)
-        The teacher's answers, NaN outside the mask. Columns of a scikit-learn
-        classifier follow ``teacher.classes_``.
+        The teacher's answers, NaN outside the mask. For a classifier that
+        declares ``classes_``, a :class:`TeacherAnswers` array whose columns
+        follow ``teacher.classes_`` and whose ``classes`` attribute holds
+        those labels: ``fit(teacher_output=answers)`` matches them to the
+        classes of ``y`` by label (extra teacher classes are dropped).
     """
-    n_samples = _num_samples(X_star)
+    check_not_a_class(teacher, "teacher")
+    if X_star is None:
+        raise TypeError("X_star must be an array-like of privileged features, got None.")
+    try:
+        n_samples = _num_samples(X_star)
+    except TypeError as exc:
+        raise TypeError(
+            f"X_star must be an array-like of privileged features, got {type(X_star).__name__}."
+        ) from exc
     mask = _check_mask(privileged_mask, n_samples)
     check_teacher_fitted(teacher)
     rows = _rows(X_star, mask)
     _check_finite_rows(rows, "X_star")
     _check_teacher_width(teacher, rows, "X_star")
+    n_rows = int(mask.sum())
     # Duck typing, not is_classifier: wrappers, callables and torch modules have no tags.
     gives_scores = hasattr(teacher, "predict_proba") or hasattr(teacher, "decision_function")
-    method = "predict_logits" if gives_scores else "predict"
-    answers, _ = _call_teacher(teacher, rows, method)
-    answers = np.asarray(answers, dtype=np.float64)
+    if gives_scores:
+        answers, classes = _call_teacher(teacher, rows, "predict_logits")
+        answers = finite_logits(_class_scores(answers, n_rows, "The teacher's answers"))
+    else:
+        answers, classes = _call_teacher(teacher, rows, "predict")
+        _check_raw_answers(answers, n_rows)
     out = np.full((n_samples,) + answers.shape[1:], np.nan)
     out[mask] = answers
+    if classes is not None:
+        return TeacherAnswers(out, classes)
     return out
+
+
+def _check_raw_answers(answers, n_rows):
+    """Rows and dimensions of answers whose meaning is left to ``fit``."""
+    if answers.ndim not in (1, 2) or answers.shape[0] != n_rows:
+        raise ValueError(
+            f"The teacher's answers must have one row per privileged row, shape "
+            f"({n_rows},) or ({n_rows}, n_outputs); got shape {answers.shape}."
+        )
+    if np.isnan(answers).any() or np.isposinf(answers).any():
+        raise ValueError("The teacher's answers contain NaN or +infinity on privileged rows.")
 
 
 def softmax_at_temperature(logits, temperature):

@@ -11,14 +11,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.optimize
-import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
-from threadpoolctl import threadpool_limits
 
 from ._losses import distillation_loss, loss_and_logit_gradient
-
-# Rows per forward pass when predicting with a torch student.
-_PREDICT_CHUNK_ROWS = 65536
+from ._torch_utils import (
+    as_tensor,
+    evaluation_mode,
+    forward_in_chunks,
+    import_torch,
+    is_tensor,
+    single_threaded_blas,
+)
 # Rows per block of the fused linear loss and gradient. Measured on 2 cores
 # (FashionMNIST), cache-sized blocks gained nothing over whole batches, whose
 # matrix products run faster; blocks only bound the memory of the logits.
@@ -33,65 +36,40 @@ _LBFGS_MIN_CORRECTIONS = 10
 _LBFGS_MEMORY_BYTES = 256 * 2**20
 
 
-def import_torch():
-    """Import torch or explain how to get it."""
-    try:
-        import torch
-    except ImportError as exc:  # pragma: no cover - torch is a dependency
-        raise ImportError(
-            "Training a DistilledClassifier needs PyTorch: `pip install torch` "
-            "(a fitted linear student predicts without it)."
-        ) from exc
-    return torch
-
-
 def resolve_device(device):
-    """Turn ``"cpu"``, ``"cuda"``, ``"cuda:1"`` or ``"auto"`` into a torch device."""
+    """Turn ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or ``"auto"`` into a torch device."""
     torch = import_torch()
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     try:
         resolved = torch.device(device)
-    except RuntimeError as exc:
+    except (RuntimeError, ValueError) as exc:
         raise ValueError(
             f"device={device!r} is not a torch device; use 'cpu', 'cuda', 'cuda:N' "
             f"or 'auto' ({exc})."
         ) from exc
-    if resolved.type == "cuda" and not torch.cuda.is_available():
+    if resolved.type not in ("cpu", "cuda"):
         raise ValueError(
-            f"device={device!r} was requested but CUDA is not available in this torch "
-            "build or machine; use device='cpu' or device='auto'."
+            f"device={device!r} is not supported: skdistill trains on 'cpu', 'cuda', "
+            "'cuda:N' or 'auto' (the sparse and fused paths are written for those two)."
         )
+    if resolved.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError(
+                f"device={device!r} was requested but CUDA is not available in this torch "
+                "build or machine; use device='cpu' or device='auto'."
+            )
+        if resolved.index is not None and resolved.index >= torch.cuda.device_count():
+            raise ValueError(
+                f"device={device!r} names GPU {resolved.index} but this machine has "
+                f"{torch.cuda.device_count()} (cuda:0 to cuda:{torch.cuda.device_count() - 1})."
+            )
     return resolved
 
 
 def torch_dtype(name):
     torch = import_torch()
     return {"float32": torch.float32, "float64": torch.float64}[name]
-
-
-def as_tensor(X, *, dtype, device):
-    """Dense or sparse CSR tensor of ``X`` on ``device``; never writes to ``X``."""
-    torch = import_torch()
-    if sp.issparse(X):
-        X = sp.csr_matrix(X)
-        with warnings.catch_warnings():
-            # torch calls its CSR support "beta"; scipy already checked the structure.
-            warnings.simplefilter("ignore", UserWarning)
-            return torch.sparse_csr_tensor(
-                torch.as_tensor(X.indptr, dtype=torch.int64),
-                torch.as_tensor(X.indices, dtype=torch.int64),
-                torch.as_tensor(X.data, dtype=dtype),
-                size=X.shape,
-            ).to(device)
-    array = np.asarray(X)
-    usable = array.flags.c_contiguous and array.flags.writeable
-    if not (usable and array.dtype in (np.float32, np.float64)):
-        np_dtype = np.float32 if dtype == torch.float32 else np.float64
-        array = np.array(array, dtype=np_dtype, order="C")
-    # torch shares the memory of a float array of the right dtype (never written
-    # to) and converts float64 to float32 with all threads, 3x faster than numpy.
-    return torch.from_numpy(array).to(device=device, dtype=dtype)
 
 
 def make_linear_module(n_features, n_classes, *, fit_intercept, dtype, device):
@@ -122,8 +100,19 @@ def make_linear_module(n_features, n_classes, *, fit_intercept, dtype, device):
 def full_logits(outputs, n_classes):
     """Map a student's outputs to ``n_classes`` logit columns."""
     torch = import_torch()
+    if not is_tensor(outputs):
+        raise TypeError(
+            f"The student returned {type(outputs).__name__}; a torch student must return "
+            "one tensor of logits of shape (n_samples, n_classes), or (n_samples,) or "
+            "(n_samples, 1) for two classes. Wrap a module with several outputs."
+        )
     if outputs.ndim == 1:
         outputs = outputs[:, None]
+    if outputs.ndim != 2:
+        raise ValueError(
+            f"The student returned a {outputs.ndim}-D tensor of shape {tuple(outputs.shape)}; "
+            "it must return logits of shape (n_samples, n_classes)."
+        )
     if outputs.shape[1] == 1 and n_classes == 2:
         return torch.cat([torch.zeros_like(outputs), outputs], dim=1)
     if outputs.shape[1] != n_classes:
@@ -132,6 +121,22 @@ def full_logits(outputs, n_classes):
             "classes: a torch student must output one logit per class."
         )
     return outputs
+
+
+@dataclass
+class Batch:
+    """Rows of one training problem: inputs, labels and the two weight parts."""
+
+    X: object
+    y: object
+    label_weight: object
+    teacher_part: object
+    soft_targets: object
+
+    def total_weight(self):
+        """Sum of the label and teacher weights of the rows (a tensor)."""
+        weight = self.label_weight.sum()
+        return weight if self.teacher_part is None else weight + self.teacher_part.sum()
 
 
 @dataclass
@@ -156,14 +161,21 @@ class TrainingData:
             X = self.X.index_select(0, index)
         else:
             X = self.X_coo.index_select(0, index).to_sparse_csr()
-        return X, self.y[index], self.label_weight[index], part, soft
+        return Batch(X, self.y[index], self.label_weight[index], part, soft)
 
 
-def build_training_data(X, y, label_weight, teacher_part, soft_targets, n_classes, *, dtype, device):
+def build_training_data(
+    X, y, label_weight, teacher_part, soft_targets, n_classes, *, dtype, device, share_memory=False
+):
+    """The tensors of one training problem.
+
+    ``share_memory`` lets the tensor of ``X`` use the caller's memory; only
+    for a student that never writes to its input (the linear student).
+    """
     torch = import_torch()
     to = dict(dtype=dtype, device=device)
     has_teacher = soft_targets is not None
-    X = as_tensor(X, dtype=dtype, device=device)
+    X = as_tensor(X, dtype=dtype, device=device, share_memory=share_memory)
     return TrainingData(
         X=X,
         X_coo=X.to_sparse_coo() if X.layout == torch.sparse_csr else None,
@@ -182,25 +194,36 @@ def check_student(module, data):
     A student that does not fit the data (another input width, dtype or
     device) fails inside torch with a bare ``RuntimeError``; here it becomes a
     ``ValueError`` naming the student and the batch shape, chained to torch's
-    error. A wrong output width is reported by :func:`full_logits`.
+    error. A student without trainable parameters, or whose output is not one
+    tensor of logits in the training dtype, is refused too.
     """
     torch = import_torch()
+    name = type(module).__name__
+    if not any(p.requires_grad for p in module.parameters()):
+        raise ValueError(
+            f"The student {name} has no trainable parameters (none with "
+            "requires_grad=True): there is nothing to fit."
+        )
     index = torch.arange(min(2, data.y.shape[0]), device=data.y.device)
-    X = data.batch(index)[0]
-    was_training = module.training
-    module.eval()  # no batch-norm statistics updated, and no dropout
+    X = data.batch(index).X
     try:
-        with torch.no_grad():
+        # eval mode: no batch-norm statistics updated, and no dropout
+        with evaluation_mode(module), torch.no_grad():
             outputs = module(X)
     except RuntimeError as exc:
         raise ValueError(
-            f"The student {type(module).__name__} failed on a batch of shape "
+            f"The student {name} failed on a batch of shape "
             f"{tuple(X.shape)} ({X.dtype}, {X.device}): a torch student must take "
             f"n_features_in_={X.shape[1]} input features. torch said: {exc}"
         ) from exc
-    finally:
-        module.train(was_training)
-    full_logits(outputs, data.n_classes)
+    logits = full_logits(outputs, data.n_classes)
+    if logits.dtype != X.dtype or logits.device != X.device:
+        raise ValueError(
+            f"The student {name} returned {logits.dtype} logits on {logits.device} for "
+            f"{X.dtype} input on {X.device}; its output must have the training dtype "
+            "(the dtype parameter) and device. Build its tensors from the input's "
+            "dtype and device, or set dtype to match."
+        )
 
 
 def _non_finite_error(where):
@@ -359,12 +382,12 @@ def _linear_batch_step(module, batch, settings, n_classes, weight_norm, penalty_
     """
     torch = import_torch()
     weight, bias = module.weight, module.bias
-    X, y, label_weight, part, soft = batch
     with torch.no_grad():
         grad_weight = torch.zeros_like(weight)
         grad_bias = torch.zeros_like(bias)
         loss = _accumulate_linear_block(
-            weight, bias, X, None, y, label_weight, part, soft, settings, n_classes, grad_weight, grad_bias
+            weight, bias, batch.X, None, batch.y, batch.label_weight, batch.teacher_part,
+            batch.soft_targets, settings, n_classes, grad_weight, grad_bias,
         )
         loss /= weight_norm
         grad_weight /= weight_norm
@@ -408,7 +431,7 @@ def fit_lbfgs(module, data, settings, *, max_iter, tol, verbose):
     # L-BFGS-B's own vector work is tiny; numpy's BLAS threads would only spin
     # between evaluations and steal the cores from torch's threads (4x slower
     # on two cores).
-    with threadpool_limits(limits=1, user_api="blas"):
+    with single_threaded_blas():
         result = scipy.optimize.minimize(
             loss_and_grad,
             theta0,
@@ -486,18 +509,17 @@ def fit_adam(
         epoch_loss = torch.zeros((), dtype=data.label_weight.dtype, device=device)
         for start in range(0, n_samples, batch_size):
             index = order[start : start + batch_size]
-            X, y, label_weight, part, soft = data.batch(index)
-            batch_weight = label_weight.sum() + (part.sum() if part is not None else 0.0)
+            batch = data.batch(index)
+            batch_weight = batch.total_weight()
             if closed_form:
                 loss = _linear_batch_step(
-                    module, (X, y, label_weight, part, soft), settings, data.n_classes,
-                    batch_weight, data.total_weight,
+                    module, batch, settings, data.n_classes, batch_weight, data.total_weight
                 )
             else:
                 optimizer.zero_grad(set_to_none=True)
                 loss = objective(
-                    module, X, y, label_weight, part, soft, settings, data.n_classes,
-                    batch_weight, data.total_weight,
+                    module, batch.X, batch.y, batch.label_weight, batch.teacher_part,
+                    batch.soft_targets, settings, data.n_classes, batch_weight, data.total_weight,
                 )
                 loss.backward()
             optimizer.step()
@@ -536,7 +558,8 @@ def fit_adam(
 def _accuracy(module, validation, n_classes):
     torch = import_torch()
     X_val, y_val = validation
-    with torch.no_grad():
+    # Scored in eval mode (no dropout, no batch statistics from validation rows).
+    with evaluation_mode(module), torch.no_grad():
         predicted = full_logits(module(X_val), n_classes).argmax(dim=1)
     return float((predicted == y_val).double().mean())
 
@@ -565,13 +588,11 @@ def _report(epochs, verbose, history):
 
 def predict_logits(module, X, n_classes, *, dtype, device):
     """Logits of a torch student in chunks, as a float64 numpy array."""
-    torch = import_torch()
-    outputs = []
-    module.eval()
-    with torch.no_grad():
-        for start in range(0, X.shape[0], _PREDICT_CHUNK_ROWS):
-            chunk = as_tensor(X[start : start + _PREDICT_CHUNK_ROWS], dtype=dtype, device=device)
-            outputs.append(full_logits(module(chunk), n_classes).double().cpu().numpy())
+    with evaluation_mode(module):
+        outputs = forward_in_chunks(
+            module, X, dtype=dtype, device=device,
+            to_numpy=lambda output: full_logits(output, n_classes).double().cpu().numpy(),
+        )
     if not outputs:
         return np.empty((0, n_classes))
     return np.concatenate(outputs, axis=0)

@@ -228,7 +228,7 @@ def test_as_logits_probability_rows_become_log():
     out = _as_logits(proba, "auto")
     assert_allclose(out[0], np.log(proba[0]), rtol=1e-15)
     assert out[1, 0] == 0.0
-    assert_array_equal(out[1, 1:], TINY_LOG)  # log(0) kept finite
+    assert_array_equal(out[1, 1:], -np.inf)  # made finite once matched to y's classes
 
 
 @pytest.mark.parametrize(
@@ -253,7 +253,7 @@ def test_as_logits_1d_binary():
     out = _as_logits(p, "auto")  # probabilities of the second class
     assert out.shape == (3, 2)
     assert_allclose(out[:2], np.log(np.column_stack([1 - p[:2], p[:2]])), rtol=1e-15)
-    assert out[2, 0] == TINY_LOG
+    assert out[2, 0] == -np.inf
     d = np.array([-3.0, 0.5, 2.0])  # outside [0, 1]: log-odds
     assert_array_equal(_as_logits(d, "auto"), np.column_stack([np.zeros(3), d]))
 
@@ -262,8 +262,10 @@ def test_as_logits_explicit_override():
     proba_looking = np.array([[0.25, 0.75]])
     assert_array_equal(_as_logits(proba_looking, "logits"), proba_looking)
     assert_array_equal(_as_logits(np.array([0.3]), "logits"), [[0.0, 0.3]])
-    # Declared probabilities are used even where rows do not sum to one.
-    assert_allclose(_as_logits(np.array([[0.2, 0.2]]), "proba"), np.log([[0.2, 0.2]]), rtol=1e-15)
+    # Declared probabilities must be rows that sum to one.
+    assert_allclose(_as_logits(np.array([[0.2, 0.8]]), "proba"), np.log([[0.2, 0.8]]), rtol=1e-15)
+    with pytest.raises(ValueError, match=r"teacher_output_kind='proba'.*row 0 sums to 0.4"):
+        _as_logits(np.array([[0.2, 0.2]]), "proba")
     with pytest.raises(ValueError, match="probabilities"):
         _as_logits(np.array([[1.5, -0.5]]), "proba")
     with pytest.raises(ValueError, match="probabilities"):

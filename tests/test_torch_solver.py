@@ -11,6 +11,7 @@ from scipy.special import log_softmax
 from sklearn.exceptions import ConvergenceWarning
 
 from skdistill import _torch_solver as solver
+from skdistill import _torch_utils as torch_utils
 from skdistill._losses import DISTILL, PROBABILISTIC, row_weights
 
 # --------------------------------------------------------------------------
@@ -185,10 +186,13 @@ def test_linear_batch_step_equals_autograd(n_classes, with_teacher, kind, fit_in
     settings = solver.LossSettings(alpha=0.6, temperature=1.8, kind=kind, epsilon=1e-6)
     index = torch.tensor([3, 17, 5, 30, 11, 0, 22])
     batch = data.batch(index)
-    batch_weight = float(batch[2].sum() + (batch[3].sum() if with_teacher else 0.0))
+    batch_weight = float(batch.total_weight())
     module = random_linear_module(5, n_classes, fit_intercept=fit_intercept, seed=4)
     params = [p for p in module.parameters() if p.requires_grad]
-    loss_auto = solver.objective(module, *batch, settings, n_classes, batch_weight, data.total_weight)
+    loss_auto = solver.objective(
+        module, batch.X, batch.y, batch.label_weight, batch.teacher_part, batch.soft_targets,
+        settings, n_classes, batch_weight, data.total_weight,
+    )
     loss_auto.backward()
     grads_auto = [p.grad.clone() for p in params]
     for p in params:
@@ -329,7 +333,7 @@ def test_fit_lbfgs_verbose_prints(capsys):
 
 
 def test_predict_logits_chunks(monkeypatch):
-    monkeypatch.setattr(solver, "_PREDICT_CHUNK_ROWS", 4)
+    monkeypatch.setattr(torch_utils, "_INFERENCE_CHUNK_ROWS", 4)
     module = random_linear_module(3, 2)
     X = np.random.RandomState(0).normal(size=(11, 3))
     logits = solver.predict_logits(module, X, 2, dtype=torch.float64, device=torch.device("cpu"))
