@@ -8,13 +8,14 @@ Strijov, 2021; Lopez-Paz et al., 2016; Hinton et al., 2015).
 
 from ._classifier import DistilledClassifier
 from ._regressor import DistilledRegressor
-from ._teacher import teacher_answers
+from ._teacher import TeacherAnswers, teacher_answers
 
 __version__ = "0.1.0"
 
 __all__ = [
     "DistilledClassifier",
     "DistilledRegressor",
+    "TeacherAnswers",
     "teacher_answers",
     "__version__",
 ]

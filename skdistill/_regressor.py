@@ -13,8 +13,8 @@ from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validate_data
 
-from ._base import TeacherMixin, check_sample_weight
-from ._teacher import regression_answers
+from ._base import TeacherMixin, atomic_fit, check_finite_predictions, check_sample_weight
+from ._teacher import check_not_a_class, regression_answers
 
 # Rows per block when accumulating the centred Gram matrix: large enough for
 # BLAS to run at full speed, small enough to avoid copying X whole.
@@ -56,15 +56,37 @@ def distilled_targets(y, privileged, *, teacher_weight, sigma, sigma_teacher):
     mask = privileged.mask
     # Precisions of the two likelihoods, relative to 1 / sigma^2.
     label_precision = 1.0 - teacher_weight
-    teacher_precision = teacher_weight * (sigma / sigma_teacher) ** 2
+    teacher_precision = teacher_weight * _precision_ratio(sigma, sigma_teacher)
     total = label_precision + teacher_precision
     targets[mask] = (label_precision * targets[mask] + teacher_precision * privileged.answers) / total
     weights[mask] = total
     return targets, weights
 
 
+def _precision_ratio(sigma, sigma_teacher):
+    """``(sigma / sigma_teacher)**2``, or a ValueError when float64 cannot hold it."""
+    with np.errstate(over="ignore", under="ignore"):
+        ratio = (np.float64(sigma) / np.float64(sigma_teacher)) ** 2
+    if not (np.isfinite(ratio) and ratio >= np.finfo(np.float64).tiny):
+        raise ValueError(
+            f"sigma={sigma:g} and sigma_teacher={sigma_teacher:g} give the teacher a "
+            f"relative precision (sigma / sigma_teacher)**2 that float64 cannot hold "
+            f"({'overflow' if not np.isfinite(ratio) else 'underflow'}). Only their ratio "
+            "matters: keep it within 1e-150 to 1e150, or use teacher_weight=0 (labels "
+            "only) or teacher_weight=1 (teacher only)."
+        )
+    return float(ratio)
+
+
 def _weighted_ridge(X, y, weights, alpha, fit_intercept):
-    """Solve ``min_b,c sum_i w_i (y_i - x_i b - c)^2 + alpha ||b||^2`` exactly."""
+    """Solve ``min_b,c sum_i w_i (y_i - x_i b - c)^2 + alpha ||b||^2`` exactly.
+
+    The normal equations are solved by Cholesky when they are well
+    conditioned once equilibrated; a rank-deficient or unrepresentable Gram
+    matrix (collinear columns such as one-hot groups, features whose squares
+    underflow or overflow) sends the problem to least squares on the design
+    itself, which gives the minimum-norm solution as ``LinearRegression``.
+    """
     n_features = X.shape[1]
     if sp.issparse(X) and n_features > _MAX_SPARSE_GRAM_FEATURES:
         return _sparse_lsqr(X, y, weights, alpha, fit_intercept)
@@ -74,7 +96,11 @@ def _weighted_ridge(X, y, weights, alpha, fit_intercept):
         gram, rhs, x_mean, y_mean = _dense_normal_equations(X, y, weights, fit_intercept)
     diagonal = np.arange(n_features)
     gram[diagonal, diagonal] += alpha
-    coef = _solve_spd(gram, rhs)
+    coef = _solve_well_conditioned(gram, rhs)
+    if coef is None and sp.issparse(X):
+        return _sparse_lsqr(X, y, weights, alpha, fit_intercept)
+    if coef is None:
+        coef = _dense_least_squares(X, y, weights, alpha, x_mean, y_mean)
     if sp.issparse(X) and fit_intercept:
         coef, intercept = coef[:n_features], coef[n_features]
     elif fit_intercept:
@@ -94,12 +120,15 @@ def _dense_normal_equations(X, y, weights, fit_intercept):
     gram = np.zeros((n_features, n_features))
     rhs = np.zeros(n_features)
     root_w = np.sqrt(weights)
-    for start in range(0, X.shape[0], _GRAM_BLOCK_ROWS):
-        rows = slice(start, start + _GRAM_BLOCK_ROWS)
-        block = X[rows] - x_mean
-        block *= root_w[rows, None]
-        gram += block.T @ block
-        rhs += block.T @ ((y[rows] - y_mean) * root_w[rows])
+    # Squares beyond float64 make an infinite Gram matrix, which the solver
+    # turns into least squares on the design: no warning for that.
+    with np.errstate(over="ignore", invalid="ignore"):
+        for start in range(0, X.shape[0], _GRAM_BLOCK_ROWS):
+            rows = slice(start, start + _GRAM_BLOCK_ROWS)
+            block = X[rows] - x_mean
+            block *= root_w[rows, None]
+            gram += block.T @ block
+            rhs += block.T @ ((y[rows] - y_mean) * root_w[rows])
     return gram, rhs, x_mean, y_mean
 
 
@@ -107,7 +136,8 @@ def _sparse_normal_equations(X, y, weights, fit_intercept):
     # Sparse X is never centred (that would densify it); the intercept is an
     # extra unpenalised column of the normal equations instead.
     weighted = X.multiply(weights[:, None]).tocsr()
-    gram = (X.T @ weighted).toarray()
+    with np.errstate(over="ignore", invalid="ignore"):
+        gram = (X.T @ weighted).toarray()
     rhs = np.asarray(weighted.T @ y).ravel()
     if fit_intercept:
         column = np.asarray(weighted.sum(axis=0)).ravel()
@@ -158,21 +188,57 @@ def _sparse_lsqr(X, y, weights, alpha, fit_intercept):
     return coef, float(y_mean - x_mean @ coef)
 
 
-def _solve_spd(gram, rhs):
-    """Cholesky solve; minimum-norm least squares when gram is (near) singular."""
+# Cholesky on the equilibrated normal equations is accepted when their
+# reciprocal condition number exceeds this: the squared condition number of
+# the normal equations then costs at most about 1e-8 of relative accuracy.
+_MIN_RCOND = np.sqrt(np.finfo(np.float64).eps)
+
+
+def _solve_well_conditioned(gram, rhs):
+    """Cholesky solve of ``gram coef = rhs``, or None when it cannot be trusted.
+
+    The system is equilibrated first (unit diagonal), so that columns of very
+    different scales or penalties do not pass for ill conditioning. None
+    when the Gram matrix is not finite, has a diagonal entry that is zero or
+    not a normal float (a constant column, or squares that underflowed), is
+    not positive definite, or is too ill conditioned for the normal equations.
+    """
     size = gram.shape[0]
     if size == 0:
         return np.zeros(0)
+    diag = np.diag(gram)
+    if not (np.all(np.isfinite(gram)) and np.all(diag > np.finfo(np.float64).tiny / np.finfo(np.float64).eps)):
+        return None
+    scale = 1.0 / np.sqrt(diag)
+    equilibrated = gram * scale[:, None] * scale[None, :]
     try:
-        factor = scipy.linalg.cho_factor(gram, lower=False, check_finite=False)
-        anorm = np.abs(gram).sum(axis=0).max()
-        rcond, info = scipy.linalg.lapack.dpocon(factor[0], anorm)
-        if info == 0 and rcond > size * np.finfo(np.float64).eps:
-            return scipy.linalg.cho_solve(factor, rhs, check_finite=False)
+        factor = scipy.linalg.cho_factor(equilibrated, lower=False, check_finite=False)
     except np.linalg.LinAlgError:
-        pass
-    # Rank-deficient design: the minimum-norm solution, as LinearRegression's lstsq.
-    return scipy.linalg.pinvh(gram) @ rhs
+        return None
+    anorm = np.abs(equilibrated).sum(axis=0).max()
+    rcond, info = scipy.linalg.lapack.dpocon(factor[0], anorm)
+    if info != 0 or not rcond > _MIN_RCOND:
+        return None
+    return scale * scipy.linalg.cho_solve(factor, scale * rhs, check_finite=False)
+
+
+def _dense_least_squares(X, y, weights, alpha, x_mean, y_mean):
+    """Minimum-norm weighted ridge solution by SVD least squares on the design.
+
+    The same computation as ``LinearRegression`` (centred, rows scaled by
+    the square roots of the weights, ``scipy.linalg.lstsq`` with its cutoff),
+    with ``sqrt(alpha) I`` appended as rows for the penalty. It makes a
+    centred copy of ``X``; only rank-deficient or badly scaled problems come
+    here.
+    """
+    root_w = np.sqrt(weights)
+    design = (X - x_mean) * root_w[:, None]
+    target = (y - y_mean) * root_w
+    if alpha > 0:
+        design = np.vstack([design, np.sqrt(alpha) * np.eye(X.shape[1])])
+        target = np.concatenate([target, np.zeros(X.shape[1])])
+    cond = max(design.shape) * np.finfo(np.float64).eps
+    return scipy.linalg.lstsq(design, target, cond=cond)[0]
 
 
 class DistilledRegressor(TeacherMixin, RegressorMixin, BaseEstimator):
@@ -297,6 +363,7 @@ class DistilledRegressor(TeacherMixin, RegressorMixin, BaseEstimator):
         self.alpha = alpha
         self.fit_intercept = fit_intercept
 
+    @atomic_fit
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, *, X_star=None, privileged_mask=None, teacher_output=None, sample_weight=None):
         """Fit the student on ``X`` guided by the teacher's answers.
@@ -324,6 +391,8 @@ class DistilledRegressor(TeacherMixin, RegressorMixin, BaseEstimator):
         self : DistilledRegressor
             The fitted estimator.
         """
+        check_not_a_class(self.teacher, "teacher")
+        check_not_a_class(self.student, "student")
         X_raw = X
         X, y = validate_data(
             self, X, y, accept_sparse=["csr", "csc"], y_numeric=True, dtype=np.float64
@@ -340,19 +409,29 @@ class DistilledRegressor(TeacherMixin, RegressorMixin, BaseEstimator):
             sigma_teacher=self.sigma_teacher,
         )
         weights *= sample_weight
-        self.privileged_mask_ = privileged.mask
-        if self.student is None:
-            self.coef_, self.intercept_ = _weighted_ridge(
-                X, targets, weights, self.alpha, self.fit_intercept
+        if not np.all(np.isfinite(weights)):
+            raise ValueError(
+                "sample_weight times the teacher's relative precision (sigma / "
+                "sigma_teacher)**2 overflows float64; scale sample_weight down or bring "
+                "sigma and sigma_teacher closer."
             )
-            return self
-        if not has_fit_parameter(self.student, "sample_weight"):
+        if self.student is None:
+            fitted = dict(zip(("coef_", "intercept_"), _weighted_ridge(
+                X, targets, weights, self.alpha, self.fit_intercept
+            )))
+        elif not has_fit_parameter(self.student, "sample_weight"):
             raise TypeError(
                 f"student {type(self.student).__name__} does not accept sample_weight in "
                 "fit; the distilled problem is weighted least squares, so the student "
                 "must support sample_weight."
             )
-        self.student_ = clone(self.student).fit(X_raw, targets, sample_weight=weights)
+        else:
+            fitted = {"student_": clone(self.student).fit(X_raw, targets, sample_weight=weights)}
+        # Prediction follows the fitted state: only this fit's kind of student remains.
+        for name in ("coef_", "intercept_", "student_"):
+            self.__dict__.pop(name, None)
+        self.__dict__.update(fitted)
+        self.privileged_mask_ = privileged.mask
         return self
 
     def predict(self, X):
@@ -372,9 +451,11 @@ class DistilledRegressor(TeacherMixin, RegressorMixin, BaseEstimator):
         if hasattr(self, "student_"):
             # Same rule for non-finite values as fit, which rejects them.
             validate_data(self, X, accept_sparse=True, reset=False, dtype=None)
-            return self.student_.predict(X)
+            return check_finite_predictions(np.asarray(self.student_.predict(X)), self)
         X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False, dtype=np.float64)
-        return np.asarray(X @ self.coef_).ravel() + self.intercept_
+        with np.errstate(over="ignore", invalid="ignore"):
+            predictions = np.asarray(X @ self.coef_).ravel() + self.intercept_
+        return check_finite_predictions(predictions, self)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
