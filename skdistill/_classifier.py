@@ -328,7 +328,7 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
         return {
             "classes": self.classes_,
             "n_features": self.n_features_in_,
-            "student": "torch" if hasattr(self, "student_") else "linear",
+            "student": self._student_param if hasattr(self, "student_") else None,
             "fit_intercept": getattr(self, "_fit_intercept", self.fit_intercept),
         }
 
@@ -338,10 +338,11 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
             changes.append(f"classes {previous['classes'].tolist()} -> {classes.tolist()}")
         if n_features != previous["n_features"]:
             changes.append(f"n_features {previous['n_features']} -> {n_features}")
-        student = "linear" if self.student is None else "torch"
-        if student != previous["student"]:
-            changes.append(f"student {previous['student']} -> {student}")
-        if student == "linear" and self.fit_intercept != previous["fit_intercept"]:
+        if self.student is not previous["student"]:
+            changes.append(
+                f"student {type(previous['student']).__name__} -> {type(self.student).__name__}"
+            )
+        if self.student is None and self.fit_intercept != previous["fit_intercept"]:
             changes.append(f"fit_intercept {previous['fit_intercept']} -> {self.fit_intercept}")
         if changes:
             raise ValueError(
@@ -458,12 +459,13 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
 
     def _store_module(self, module):
         # Prediction follows the fitted state: only this fit's kind of student remains.
-        for name in ("student_", "_student_training_modes", "coef_", "intercept_"):
+        for name in ("student_", "_student_training_modes", "_student_param", "coef_", "intercept_"):
             self.__dict__.pop(name, None)
         if self.student is not None:
             # Kept in eval mode, so that predicting (from any thread) never
             # switches modes; the training modes are kept for warm starts.
             self._student_training_modes = training_modes(module)
+            self._student_param = self.student  # what a warm start must continue from
             self.student_ = module.eval()
             return
         # Numpy fitted state: a linear student predicts and pickles without torch.
@@ -554,7 +556,8 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
         return tags
 
     def __getstate__(self):
-        state = super().__getstate__()
+        # A copy: on Python 3.11+ object.__getstate__ returns the live __dict__.
+        state = dict(super().__getstate__())
         # Adam's moments are only for warm starts; they are torch tensors.
         state.pop("_optimizer_state", None)
         return state

@@ -1,5 +1,6 @@
 """DistilledRegressor: the paper's closed form for regression (SPEC section 3)."""
 
+import inspect
 import warnings
 from numbers import Real
 
@@ -61,6 +62,22 @@ def distilled_targets(y, privileged, *, teacher_weight, sigma, sigma_teacher):
     targets[mask] = (label_precision * targets[mask] + teacher_precision * privileged.answers) / total
     weights[mask] = total
     return targets, weights
+
+
+def _fit_takes_sample_weight(student):
+    """Whether ``student.fit`` accepts ``sample_weight``, by name or through ``**kwargs``.
+
+    Meta-estimators (``GridSearchCV``, ``TransformedTargetRegressor``) pass it
+    on through ``**fit_params``; the student then raises its own error if it
+    cannot use it.
+    """
+    if has_fit_parameter(student, "sample_weight"):
+        return True
+    try:
+        parameters = inspect.signature(student.fit).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
 
 
 def _precision_ratio(sigma, sigma_teacher):
@@ -419,11 +436,12 @@ class DistilledRegressor(TeacherMixin, RegressorMixin, BaseEstimator):
             fitted = dict(zip(("coef_", "intercept_"), _weighted_ridge(
                 X, targets, weights, self.alpha, self.fit_intercept
             )))
-        elif not has_fit_parameter(self.student, "sample_weight"):
+        elif not _fit_takes_sample_weight(self.student):
             raise TypeError(
                 f"student {type(self.student).__name__} does not accept sample_weight in "
-                "fit; the distilled problem is weighted least squares, so the student "
-                "must support sample_weight."
+                "fit (neither as a named parameter nor through **kwargs); the distilled "
+                "problem is weighted least squares, so the student must support "
+                "sample_weight."
             )
         else:
             fitted = {"student_": clone(self.student).fit(X_raw, targets, sample_weight=weights)}

@@ -181,8 +181,6 @@ def _call_torch(module, X_rows):
         inference_module(module), X_rows, dtype=dtype, device=device,
         to_numpy=lambda output: answers_as_array(output, module),
     )
-    if not outputs:
-        return np.empty((0,))
     return np.concatenate(outputs, axis=0)
 
 
@@ -665,6 +663,8 @@ def teacher_answers(teacher, X_star, privileged_mask=None):
     n_rows = int(mask.sum())
     # Duck typing, not is_classifier: wrappers, callables and torch modules have no tags.
     gives_scores = hasattr(teacher, "predict_proba") or hasattr(teacher, "decision_function")
+    if n_rows == 0 and not is_torch_module(teacher):
+        return _no_answers(teacher, n_samples, gives_scores)
     if gives_scores:
         answers, classes = _call_teacher(teacher, rows, "predict_logits")
         answers = finite_logits(_class_scores(answers, n_rows, "The teacher's answers"))
@@ -676,6 +676,25 @@ def teacher_answers(teacher, X_star, privileged_mask=None):
     if classes is not None:
         return TeacherAnswers(out, classes)
     return out
+
+
+def _no_answers(teacher, n_samples, gives_scores):
+    """All-NaN answers of the right shape when the mask selects no row.
+
+    scikit-learn estimators refuse zero rows, so the teacher is not called:
+    the width comes from ``classes_`` for a classifier and is one for a
+    regressor; an opaque callable's width cannot be known.
+    """
+    classes = getattr(teacher, "classes_", None)
+    if gives_scores and classes is not None:
+        return TeacherAnswers(np.full((n_samples, len(classes)), np.nan), classes)
+    if not gives_scores and _is_sklearn_estimator(teacher):
+        return np.full(n_samples, np.nan)
+    raise ValueError(
+        f"privileged_mask selects no row, and the width of the answers of the teacher "
+        f"{type(teacher).__name__} cannot be known without calling it on at least one "
+        "row. Select at least one row."
+    )
 
 
 def _check_raw_answers(answers, n_rows):

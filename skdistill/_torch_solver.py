@@ -455,10 +455,13 @@ def fit_lbfgs(module, data, settings, *, max_iter, tol, verbose):
     gradient_size = float(np.max(np.abs(result.jac))) if result.jac.size else 0.0
     # In float32 the line search can stop at the noise floor just short of tol:
     # only warn when the gradient is clearly above it.
-    history.converged = result.status == 0 or (result.status == 2 and gradient_size <= 10 * tol)
+    # scipy also stops (status 0) when the objective no longer decreases; with
+    # a gradient far above tol that is a stalled line search (badly scaled
+    # problems, e.g. a tiny temperature), not a minimum.
+    history.converged = gradient_size <= 10 * tol or (result.status == 0 and gradient_size <= 1e3 * tol)
     if not history.converged:
         warnings.warn(
-            f"L-BFGS did not converge in {max_iter} iterations (max |gradient| = "
+            f"L-BFGS did not converge ({history.n_iter} of max_iter={max_iter} iterations, max |gradient| = "
             f"{gradient_size:.3g}, tol = {tol}; {result.message}). Increase max_iter, "
             "scale the features, or use dtype='float64'.",
             ConvergenceWarning,
@@ -511,6 +514,8 @@ def fit_adam(
             index = order[start : start + batch_size]
             batch = data.batch(index)
             batch_weight = batch.total_weight()
+            if not batch_weight > 0:
+                continue  # rows of weight zero carry nothing to learn from (and 0 / 0 is NaN)
             if closed_form:
                 loss = _linear_batch_step(
                     module, batch, settings, data.n_classes, batch_weight, data.total_weight
@@ -593,6 +598,4 @@ def predict_logits(module, X, n_classes, *, dtype, device):
             module, X, dtype=dtype, device=device,
             to_numpy=lambda output: full_logits(output, n_classes).double().cpu().numpy(),
         )
-    if not outputs:
-        return np.empty((0, n_classes))
     return np.concatenate(outputs, axis=0)

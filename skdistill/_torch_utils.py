@@ -180,7 +180,8 @@ def forward_in_chunks(module, X, *, dtype, device, to_numpy):
     torch = import_torch()
     outputs = []
     with torch.no_grad():
-        for start in range(0, X.shape[0], _INFERENCE_CHUNK_ROWS):
+        # At least one chunk, possibly empty: the output keeps its width.
+        for start in range(0, max(X.shape[0], 1), _INFERENCE_CHUNK_ROWS):
             chunk = as_tensor(X[start : start + _INFERENCE_CHUNK_ROWS], dtype=dtype, device=device)
             outputs.append(to_numpy(module(chunk)))
     return outputs

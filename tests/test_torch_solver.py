@@ -250,7 +250,7 @@ def test_fit_lbfgs_warns_when_max_iter_reached():
     _, data = make_data(80, 4, 3, with_teacher=True)
     module = random_linear_module(4, 3)
     settings = solver.LossSettings(alpha=1e-3, temperature=1.0, kind=DISTILL, epsilon=1e-6)
-    with pytest.warns(ConvergenceWarning, match="L-BFGS did not converge in 1 iterations"):
+    with pytest.warns(ConvergenceWarning, match=r"L-BFGS did not converge \(1 of max_iter=1 iterations"):
         history = solver.fit_lbfgs(module, data, settings, max_iter=1, tol=1e-10, verbose=0)
     assert history.n_iter == 1
     assert not history.converged
