@@ -103,28 +103,60 @@ def _weighted_ridge(X, y, weights, alpha, fit_intercept):
     matrix (collinear columns such as one-hot groups, features whose squares
     underflow or overflow) sends the problem to least squares on the design
     itself, which gives the minimum-norm solution as ``LinearRegression``.
+    With an intercept, a column that is constant on the weighted rows gets
+    the coefficient zero (its minimum-norm value) instead of one fitted to
+    the rounding error of its centring.
     """
     n_features = X.shape[1]
     if sp.issparse(X) and n_features > _MAX_SPARSE_GRAM_FEATURES:
-        return _sparse_lsqr(X, y, weights, alpha, fit_intercept)
+        keep = _non_constant_columns(X, weights, None) if fit_intercept else np.ones(n_features, bool)
+        return _sparse_lsqr(X, y, weights, alpha, fit_intercept, keep)
     if sp.issparse(X):
         gram, rhs, x_mean, y_mean = _sparse_normal_equations(X, y, weights, fit_intercept)
     else:
         gram, rhs, x_mean, y_mean = _dense_normal_equations(X, y, weights, fit_intercept)
+    keep = np.ones(n_features, dtype=bool)
+    if fit_intercept:
+        keep = _non_constant_columns(X, weights, None if sp.issparse(X) else (gram, x_mean))
     diagonal = np.arange(n_features)
     gram[diagonal, diagonal] += alpha
-    coef = _solve_well_conditioned(gram, rhs)
-    if coef is None and sp.issparse(X):
-        return _sparse_lsqr(X, y, weights, alpha, fit_intercept)
-    if coef is None:
-        coef = _dense_least_squares(X, y, weights, alpha, x_mean, y_mean)
+    system = np.append(keep, True) if gram.shape[0] > n_features else keep  # sparse: intercept column
+    solution = _solve_well_conditioned(gram[np.ix_(system, system)], rhs[system])
+    if solution is None and sp.issparse(X):
+        return _sparse_lsqr(X, y, weights, alpha, fit_intercept, keep)
+    if solution is None:
+        solution = _dense_least_squares(X[:, keep] if not keep.all() else X, y, weights, alpha, x_mean[keep], y_mean)
+    coef = np.zeros(n_features)
+    coef[keep] = solution[: keep.sum()]
     if sp.issparse(X) and fit_intercept:
-        coef, intercept = coef[:n_features], coef[n_features]
+        intercept = solution[-1]
     elif fit_intercept:
         intercept = y_mean - x_mean @ coef
     else:
         intercept = 0.0
     return coef, float(intercept)
+
+
+def _non_constant_columns(X, weights, centred):
+    """Mask of the columns that vary over the rows of positive weight.
+
+    ``centred`` is the dense path's ``(gram, x_mean)``: only columns whose
+    centred sum of squares is at rounding level of their mean are read again
+    to be checked exactly, so a dense X is not read once more in full.
+    """
+    rows = weights > 0
+    if centred is None:  # sparse: column minimum and maximum count the implicit zeros
+        X_rows = X[rows] if not rows.all() else X
+        X_rows = X_rows.tocsc()
+        return np.asarray(X_rows.max(axis=0).toarray()).ravel() != np.asarray(X_rows.min(axis=0).toarray()).ravel()
+    gram, x_mean = centred
+    keep = np.ones(X.shape[1], dtype=bool)
+    with np.errstate(over="ignore", invalid="ignore"):
+        suspects = np.flatnonzero(np.diag(gram) <= 1e-20 * weights.sum() * x_mean**2)
+    for j in suspects:
+        column = X[rows, j]
+        keep[j] = column.min() != column.max()
+    return keep
 
 
 def _dense_normal_equations(X, y, weights, fit_intercept):
@@ -163,14 +195,17 @@ def _sparse_normal_equations(X, y, weights, fit_intercept):
     return gram, rhs, None, None
 
 
-def _sparse_lsqr(X, y, weights, alpha, fit_intercept):
+def _sparse_lsqr(X, y, weights, alpha, fit_intercept, keep):
     """The same weighted ridge problem by LSQR, for sparse X with many columns.
 
     LSQR minimises ``||A b - t||^2 + alpha ||b||^2`` with
     ``A = diag(sqrt(w)) (X - 1 x_mean^T)`` applied as an operator (X is never
     centred nor densified, X^T X never formed) and ``t = sqrt(w) (y - y_mean)``.
     From zero it converges to the minimum-norm solution, as the dense path.
+    Columns outside ``keep`` (constant ones) get the coefficient zero.
     """
+    if not keep.all():
+        X = X.tocsc()[:, np.flatnonzero(keep)]
     root_w = np.sqrt(weights)
     sw_sum = weights.sum()
     if fit_intercept:
@@ -202,7 +237,9 @@ def _sparse_lsqr(X, y, weights, alpha, fit_intercept):
             f"{X.shape[1]} columns; increase alpha or scale the features.",
             ConvergenceWarning,
         )
-    return coef, float(y_mean - x_mean @ coef)
+    full = np.zeros(keep.size)
+    full[keep] = coef
+    return full, float(y_mean - x_mean @ coef)
 
 
 # Cholesky on the equilibrated normal equations is accepted when their

@@ -5,7 +5,9 @@
 - an integer sample weight equals repeating the row;
 - only the ratio sigma / sigma_teacher matters to the regressor;
 - teacher_weight=0 never calls the teacher;
-- the caller's arrays (numpy, read-only numpy, pandas) are never modified.
+- the caller's arrays (numpy, read-only numpy, pandas) are never modified;
+- on rank-deficient one-hot designs the regressor is LinearRegression's
+  minimum-norm least squares, dense and sparse, with and without a teacher.
 
 The data are drawn from a seed (numpy), so each example is cheap; the
 classifier runs full-batch L-BFGS in float64 with a tight tolerance, which
@@ -15,9 +17,11 @@ reaches its (strictly convex, alpha > 0) optimum to about 1e-8.
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+import scipy.sparse as sp
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.linear_model import LinearRegression
 
 from skdistill import DistilledClassifier, DistilledRegressor
 
@@ -255,3 +259,95 @@ def test_teacher_sees_only_privileged_rows_of_frames(estimator):
         est.fit(X, y_cls, X_star=X_star_frame, privileged_mask=mask_series)
     assert len(seen) == 1
     assert_array_equal(np.asarray(seen[0]), X_star[mask])
+
+
+def one_hot_design(seed, n_samples, n_groups, n_continuous, scaled):
+    """Categorical columns one-hot encoded (each group sums to one: collinear with
+    the intercept and with each other), optional continuous columns, per-column scales."""
+    rng = np.random.RandomState(seed)
+    blocks = []
+    for _ in range(n_groups):
+        n_levels = rng.randint(2, 7)
+        blocks.append(np.eye(n_levels)[rng.randint(0, n_levels, size=n_samples)])
+    blocks.append(rng.normal(size=(n_samples, n_continuous)))
+    X = np.hstack(blocks)
+    if scaled:
+        X *= 10.0 ** rng.uniform(-3, 3, size=X.shape[1])
+    y = X @ rng.normal(size=X.shape[1]) + rng.normal(size=n_samples)
+    return X, y, rng.uniform(0.2, 3.0, size=n_samples)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=seeds,
+    n_samples=st.integers(2, 60),
+    n_groups=st.integers(1, 3),
+    n_continuous=st.integers(0, 3),
+    scaled=st.booleans(),
+    weighted=st.booleans(),
+    fit_intercept=st.booleans(),
+)
+def test_regressor_equals_lstsq_on_one_hot_designs(
+    seed, n_samples, n_groups, n_continuous, scaled, weighted, fit_intercept
+):
+    # Rank-deficient designs (one-hot groups with or without an intercept,
+    # fewer rows than columns): the minimum-norm least-squares solution of
+    # LinearRegression, coefficients and predictions, not just any minimiser.
+    # LinearRegression's lstsq cuts singular values below tol (1e-6) times the
+    # largest, a regularising choice: the exact minimum-norm solution is the
+    # one with lstsq's own cutoff, max(n, p) * eps. With an intercept, a column
+    # constant over the rows (a level every row has) has the minimum-norm
+    # coefficient 0; LinearRegression would fit it to the rounding error of
+    # its centring, so the reference is fitted without it.
+    X, y, weights = one_hot_design(seed, n_samples, n_groups, n_continuous, scaled)
+    weights = weights if weighted else None
+    varying = X.min(axis=0) != X.max(axis=0) if fit_intercept else np.ones(X.shape[1], dtype=bool)
+    assume(varying.any())
+    exact_cutoff = max(X.shape) * np.finfo(np.float64).eps
+    reference = LinearRegression(fit_intercept=fit_intercept, tol=exact_cutoff).fit(
+        X[:, varying], y, sample_weight=weights
+    )
+    expected_coef = np.zeros(X.shape[1])
+    expected_coef[varying] = reference.coef_
+    fitted = DistilledRegressor(fit_intercept=fit_intercept).fit(X, y, sample_weight=weights)
+    scale = (1.0 + np.abs(expected_coef).max()) * (1.0 + np.abs(X).max())
+    assert_allclose(fitted.coef_, expected_coef, rtol=0, atol=1e-9 * scale)
+    assert_allclose(fitted.intercept_, reference.intercept_, rtol=0, atol=1e-9 * (1 + np.abs(y).max()) * scale)
+    X_new = one_hot_design(seed + 1, 20, n_groups, n_continuous, scaled)[0]
+    if X_new.shape[1] == X.shape[1]:
+        assert_allclose(
+            fitted.predict(X_new), reference.predict(X_new[:, varying]),
+            rtol=0, atol=1e-8 * scale * (1 + np.abs(y).max()),
+        )
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=seeds, n_samples=st.integers(3, 60), n_groups=st.integers(1, 3), n_continuous=st.integers(0, 2))
+def test_sparse_regressor_predicts_as_lstsq_on_one_hot_designs(seed, n_samples, n_groups, n_continuous):
+    # Sparse X is never centred; a one-hot design is singular with the
+    # intercept column, and the fit falls back to LSQR on the centred operator.
+    X, y, weights = one_hot_design(seed, n_samples, n_groups, n_continuous, scaled=False)
+    expected = LinearRegression().fit(X, y, sample_weight=weights)
+    fitted = DistilledRegressor().fit(sp.csr_matrix(X), y, sample_weight=weights)
+    assert_allclose(fitted.predict(sp.csr_matrix(X)), expected.predict(X), rtol=0, atol=1e-7 * (1 + np.abs(y).max()))
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=seeds, n_samples=st.integers(3, 50), teacher_weight=st.floats(0.05, 1.0), ratio=st.sampled_from([0.3, 1.0, 4.0]))
+def test_distilled_regressor_on_one_hot_designs_is_lstsq_on_corrected_targets(seed, n_samples, teacher_weight, ratio):
+    # The distilled fit is weighted least squares on the corrected targets of
+    # SPEC section 3: with a rank-deficient design too.
+    X, y, _ = one_hot_design(seed, n_samples, 2, 1, scaled=False)
+    rng = np.random.RandomState(seed)
+    mask = rng.rand(n_samples) < 0.5
+    answers = np.where(mask, y + rng.normal(size=n_samples), np.nan)
+    precision = teacher_weight * ratio**2
+    targets = np.where(mask, ((1 - teacher_weight) * y + precision * np.nan_to_num(answers)) / (1 - teacher_weight + precision), y)
+    weights = np.where(mask, 1 - teacher_weight + precision, 1.0)
+    expected = LinearRegression().fit(X, targets, sample_weight=weights)
+    fitted = DistilledRegressor(teacher_weight=teacher_weight, sigma=ratio).fit(
+        X, y, teacher_output=answers, privileged_mask=mask
+    )
+    scale = 1.0 + np.abs(expected.coef_).max()
+    assert_allclose(fitted.coef_, expected.coef_, rtol=0, atol=1e-9 * scale)
+    assert_allclose(fitted.predict(X), expected.predict(X), rtol=0, atol=1e-9 * scale * (1 + np.abs(y).max()))
