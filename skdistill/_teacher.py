@@ -425,6 +425,12 @@ def output_classes(teacher_output):
     A DataFrame's column labels, or the ``classes`` of :class:`TeacherAnswers`;
     None for a plain array, whose columns are the sorted labels of ``y``.
     """
+    if isinstance(teacher_output, TeacherAnswers) and teacher_output.ndim != 2:
+        raise ValueError(
+            "teacher_output is one column of the labelled answers of teacher_answers; "
+            "pass the whole 2-D answers (select rows, not columns), or "
+            "np.asarray(...) of answers meant for positions."
+        )
     if getattr(teacher_output, "ndim", None) != 2:
         return None
     columns = getattr(teacher_output, "columns", None)

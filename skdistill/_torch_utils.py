@@ -12,6 +12,7 @@ from contextlib import contextmanager
 
 import numpy as np
 import scipy.sparse as sp
+from threadpoolctl import threadpool_limits
 
 
 def import_torch():
@@ -149,8 +150,6 @@ def single_threaded_blas():
     overlapping users sets the limit and the last one restores the original.
     """
     global _blas_users, _blas_limiter
-    from threadpoolctl import threadpool_limits
-
     with _blas_lock:
         if _blas_users == 0:
             _blas_limiter = threadpool_limits(limits=1, user_api="blas")
