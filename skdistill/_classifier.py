@@ -371,7 +371,8 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
         if self.solver == "adam" and self.early_stopping:
             train_idx, val_idx = self._validation_split(y, random_state)
             validation = (
-                solver.as_tensor(X[val_idx], dtype=dtype, device=device),
+                # X[val_idx] is a copy of ours: the tensor may share it.
+                solver.as_tensor(X[val_idx], dtype=dtype, device=device, share_memory=True),
                 torch.as_tensor(y[val_idx], device=device),
             )
             X, y, label_weight = X[train_idx], y[train_idx], label_weight[train_idx]
