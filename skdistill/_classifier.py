@@ -14,7 +14,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _torch_solver as solver
 from ._base import TeacherMixin, atomic_fit, check_finite_predictions, check_sample_weight
-from ._losses import DISTILL, PROBABILISTIC, row_weights
+from ._losses import LOSSES, row_weights
 from ._teacher import (
     align_teacher_columns,
     check_not_a_class,
@@ -61,12 +61,26 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
     temperature : float, default=1.0
         Temperature T > 0 at which the teacher's answers are softened and
         the student is compared with them. Predictions always use T = 1.
-    loss : {"distill", "probabilistic"}, default="distill"
-        ``"distill"`` is the objective above; ``"probabilistic"`` adds the
-        paper's term ``teacher_weight * sum_{i in I} sum_k (log g_k + log
-        log(1 / g_k))`` at temperature T, derived from the normalising
-        constant of ``p(s | x, g)``, with ``g_k`` clamped to
-        ``[epsilon, 1 - epsilon]``.
+    loss : {"distill", "probabilistic", "hinton", "generalized"}, default="distill"
+        The convention of the soft term on privileged rows (``s`` the
+        teacher at ``temperature``, ``p`` the student at T = 1, ``q`` the
+        student at ``temperature``):
+
+        - ``"distill"``: ``-teacher_weight sum_k s_k log q_k``, the objective
+          above (Grabovoy & Strijov);
+        - ``"probabilistic"``: the same plus the paper's term
+          ``teacher_weight * sum_{i in I} sum_k (log q_k + log log(1 / q_k))``,
+          derived from the normalising constant of ``p(s | x, g)``, with
+          ``q_k`` clamped to ``[epsilon, 1 - epsilon]``;
+        - ``"hinton"``: ``-teacher_weight T**2 sum_k s_k log q_k`` (Hinton et
+          al., 2015): the ``T**2`` keeps the soft gradient's scale
+          independent of T;
+        - ``"generalized"``: ``-teacher_weight sum_k s_k log p_k``, the
+          student at T = 1 (Lopez-Paz et al., 2016, eq. 4): a weighted
+          log-loss on soft labels, under which large temperatures do not
+          shrink the student.
+
+        The label term ``-(1 - teacher_weight) log p_y`` is the same in all.
     teacher_output_kind : {"auto", "proba", "logits"}, default="auto"
         How to read ``teacher_output`` given to ``fit``. ``"auto"`` takes
         rows that are non-negative and sum to one (within 1e-6) as
@@ -161,12 +175,16 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
 
     Notes
     -----
-    Conventions differ between sources. Hinton et al. (2015) multiply the
-    soft term by T**2 and evaluate the student at T; Lopez-Paz et al. (2016)
-    multiply by T**2 and evaluate the student at T = 1. This estimator
-    follows Grabovoy & Strijov: the student is evaluated at T in the soft
-    term, without a T**2 factor. The training objective is divided by the
-    total sample weight, so ``tol`` and ``alpha`` mean what they mean in
+    Conventions differ between sources (``loss``). Hinton et al. (2015)
+    multiply the soft term by T**2 and evaluate the student at T
+    (``"hinton"``); Lopez-Paz et al. (2016, eq. 4) evaluate the student at
+    T = 1 (``"generalized"``; their published code also multiplies by T**2,
+    their equation does not). The default follows Grabovoy & Strijov: the
+    student at T, without a T**2 factor. Under it, the substitution
+    ``u = z / T`` shows that ``alpha`` acts as ``alpha T**2`` on the soft
+    term, so at ``teacher_weight=1`` a large T shrinks the student towards
+    uniform predictions. The training objective is divided by the total
+    sample weight, so ``tol`` and ``alpha`` mean what they mean in
     ``LogisticRegression``.
 
     Examples
@@ -186,7 +204,7 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
         "teacher": [HasMethods("predict_proba"), HasMethods("decision_function"), callable, None],
         "teacher_weight": [Interval(Real, 0, 1, closed="both")],
         "temperature": [Interval(Real, 0, None, closed="neither")],
-        "loss": [StrOptions({DISTILL, PROBABILISTIC})],
+        "loss": [StrOptions(set(LOSSES))],
         "teacher_output_kind": [StrOptions({"auto", "proba", "logits"})],
         "student": [HasMethods(["forward", "parameters"]), None],
         "alpha": [Interval(Real, 0, None, closed="left")],

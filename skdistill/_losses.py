@@ -1,4 +1,4 @@
-"""The classification objectives of SPEC section 2, written once, in torch.
+"""The classification objectives of SPEC sections 2 and 6, written once, in torch.
 
 With per-row weights ``w_i``, privileged set ``I`` and ``lam`` the teacher
 weight, the paper maximises
@@ -9,14 +9,35 @@ weight, the paper maximises
     [+ lam sum_{i in I} w_i sum_k (log g_k + log log(1 / g_k))|_{T=T0}]
 
 The last line (``kind="probabilistic"``) is the term the paper derives from the
-normalising constant of p(s | x, g). Everything here returns the *negated* sum
-(a loss to minimise), not yet divided by the total weight.
+normalising constant of p(s | x, g). The other conventions change the soft
+(third) line only: ``"hinton"`` multiplies it by T0**2 (Hinton et al., 2015),
+``"generalized"`` evaluates the student at T = 1 in it (Lopez-Paz et al.,
+2016, eq. 4). Everything here returns the *negated* sum (a loss to
+minimise), not yet divided by the total weight.
 """
 
 import math
 
 DISTILL = "distill"
 PROBABILISTIC = "probabilistic"
+HINTON = "hinton"
+GENERALIZED = "generalized"
+LOSSES = (DISTILL, PROBABILISTIC, HINTON, GENERALIZED)
+# Conventions whose soft term compares the teacher with the student at T0
+# rather than at T = 1: they need the student's logits.
+STUDENT_AT_TEMPERATURE = (DISTILL, PROBABILISTIC, HINTON)
+
+
+def soft_term_form(kind, temperature):
+    """``(student_temperature, factor)`` of the soft term of convention ``kind``.
+
+    The soft term is ``-factor * sum_k s_k log softmax(z / student_temperature)_k``.
+    """
+    if kind == GENERALIZED:
+        return 1.0, 1.0
+    if kind == HINTON:
+        return temperature, temperature**2
+    return temperature, 1.0
 
 
 def row_weights(sample_weight, mask, teacher_weight):
@@ -57,8 +78,9 @@ def distillation_loss(
         ``lam w_i`` inside I, zero outside.
     temperature : float
         T0, the temperature at which the student meets the teacher.
-    kind : {"distill", "probabilistic"}
-        Whether to add the paper's fourth line.
+    kind : {"distill", "probabilistic", "hinton", "generalized"}
+        The convention of the soft term (SPEC section 6); ``"probabilistic"``
+        adds the paper's fourth line.
     epsilon : float
         Clamp ``epsilon <= g_k <= 1 - epsilon`` of the paper's theorem, which
         keeps the fourth line finite.
@@ -74,8 +96,9 @@ def distillation_loss(
     loss = torch.dot(label_weight, nll)
     if soft_targets is None:
         return loss
-    log_proba_t = torch.log_softmax(logits / temperature, dim=1)
-    per_row = -(soft_targets * log_proba_t).sum(dim=1)
+    student_temperature, factor = soft_term_form(kind, temperature)
+    log_proba_t = torch.log_softmax(logits / student_temperature, dim=1)
+    per_row = -factor * (soft_targets * log_proba_t).sum(dim=1)
     if kind == PROBABILISTIC:
         log_g = log_proba_t.clamp(math.log(epsilon), math.log1p(-epsilon))
         per_row = per_row - (log_g + torch.log(-log_g)).sum(dim=1)
@@ -114,11 +137,13 @@ def loss_and_logit_gradient(
 
     The closed-form gradient lets the linear student run forward and backward
     over one block of rows while the block is still in cache, which autograd
-    cannot do. Per row, with ``p = softmax(z)`` and ``q = softmax(z / T)``::
+    cannot do. Per row, with ``p = softmax(z)`` and ``q = softmax(z / t)``,
+    ``t`` and ``a`` the student temperature and factor of the convention
+    (:func:`soft_term_form`)::
 
         d/dz [-c log p_y]              = c (p - e_y)
-        d/dz [-d sum_k s_k log q_k]    = d (q - s) / T
-        d/dz [-d sum_k f(log q_k)]     = -d (f' - q sum_k f') / T,  f(u) = u + log(-u)
+        d/dz [-d a sum_k s_k log q_k]  = d a (q - s) / t
+        d/dz [-d sum_k f(log q_k)]     = -d (f' - q sum_k f') / t,  f(u) = u + log(-u)
 
     with ``f' = 1 + 1 / u`` and zero where the clamp is active.
 
@@ -134,15 +159,20 @@ def loss_and_logit_gradient(
     log_proba = _log_softmax_rows(logits)
     rows = torch.arange(logits.shape[0], device=logits.device)
     loss = -torch.dot(label_weight, log_proba[rows, y])
+    if soft_targets is not None:
+        student_temperature, factor = soft_term_form(kind, temperature)
+        if student_temperature == 1.0:
+            log_q = log_proba.clone()  # log_proba becomes p in place below
+        else:
+            log_q = _log_softmax_rows(logits / student_temperature)
     grad = log_proba.exp_()
     grad[rows, y] -= 1.0
     grad *= label_weight[:, None]
     if soft_targets is None:
         return loss, _flush_subnormals_(grad)
-    log_q = _log_softmax_rows(logits / temperature)
-    loss = loss - torch.dot(teacher_part, (soft_targets * log_q).sum(dim=1))
+    loss = loss - factor * torch.dot(teacher_part, (soft_targets * log_q).sum(dim=1))
     q = log_q.exp()
-    soft_grad = q - soft_targets
+    soft_grad = factor * (q - soft_targets)
     if kind == PROBABILISTIC:
         low, high = math.log(epsilon), math.log1p(-epsilon)
         log_g = log_q.clamp(low, high)
@@ -150,5 +180,5 @@ def loss_and_logit_gradient(
         inside = (log_q > low) & (log_q < high)
         derivative = torch.where(inside, 1.0 + 1.0 / log_g, torch.zeros_like(log_g))
         soft_grad = soft_grad - (derivative - q * derivative.sum(dim=1, keepdim=True))
-    grad += soft_grad * (teacher_part / temperature)[:, None]
+    grad += soft_grad * (teacher_part / student_temperature)[:, None]
     return loss, _flush_subnormals_(grad)

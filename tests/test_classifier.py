@@ -108,7 +108,11 @@ def spec_objective(
     total = np.sum(w[~mask] * log_g_y[~mask]) + (1 - lam) * np.sum(w[mask] * log_g_y[mask])
     if mask.any():
         s = softmax(teacher_logits / T, axis=1)
-        total += lam * np.sum(w[mask] * np.sum(s * log_gT[mask], axis=1))
+        # SPEC section 6: "generalized" meets the teacher with the student at
+        # T = 1, "hinton" multiplies the soft term by T**2.
+        log_g_soft = log_g1 if kind == "generalized" else log_gT
+        factor = T**2 if kind == "hinton" else 1.0
+        total += lam * factor * np.sum(w[mask] * np.sum(s * log_g_soft[mask], axis=1))
         if kind == "probabilistic":
             g = np.clip(np.exp(log_gT[mask]), eps, 1 - eps)
             total += lam * np.sum(w[mask] * np.sum(np.log(g) + np.log(np.log(1 / g)), axis=1))
@@ -285,7 +289,7 @@ def test_temperature_softens_teacher_logits_and_probabilities_alike(n_classes, t
 
 
 @pytest.mark.parametrize("n_classes", [2, 3])
-@pytest.mark.parametrize("loss", ["distill", "probabilistic"])
+@pytest.mark.parametrize("loss", ["distill", "probabilistic", "hinton", "generalized"])
 @pytest.mark.parametrize("fit_intercept", [True, False])
 def test_gradient_of_spec_objective_vanishes(n_classes, loss, fit_intercept):
     X, X_star, y, mask, sw = make_problem(n_classes=n_classes, seed=23)

@@ -5,7 +5,9 @@ skdistill's code: rows outside the privileged set I contribute
 ``w_i log g_{y_i}`` at T = 1, rows inside it ``(1 - lam) w_i log g_{y_i}`` at
 T = 1 plus ``lam w_i sum_k s_ik log g_k`` at T = T0, and the probabilistic
 loss adds ``lam w_i sum_k (log g_k + log log(1 / g_k))`` at T = T0 with
-``g_k`` clamped to ``[eps, 1 - eps]``. The loss is the negated sum.
+``g_k`` clamped to ``[eps, 1 - eps]``. The loss is the negated sum. SPEC section 6's other conventions change line 3
+only: ``"hinton"`` multiplies it by T0**2, ``"generalized"`` evaluates the
+student at T = 1 in it.
 """
 
 import numpy as np
@@ -14,10 +16,18 @@ import torch
 from numpy.testing import assert_allclose
 from scipy.special import log_softmax
 
-from skdistill._losses import DISTILL, PROBABILISTIC, distillation_loss, loss_and_logit_gradient, row_weights
+from skdistill._losses import (
+    DISTILL,
+    GENERALIZED,
+    HINTON,
+    PROBABILISTIC,
+    distillation_loss,
+    loss_and_logit_gradient,
+    row_weights,
+)
 
 TEMPERATURES = [0.5, 1.0, 2.5, 10.0]
-KINDS = [DISTILL, PROBABILISTIC]
+KINDS = [DISTILL, PROBABILISTIC, HINTON, GENERALIZED]
 
 
 # --------------------------------------------------------------------------
@@ -35,7 +45,13 @@ def spec_objective(z, y, s, mask, sample_weight, lam, T, kind, eps=1e-6):
     out, inn = ~mask, mask
     total = np.sum(sample_weight[out] * log_g_y[out])  # line 1
     total += (1 - lam) * np.sum(sample_weight[inn] * log_g_y[inn])  # line 2
-    total += lam * np.sum(sample_weight[inn] * np.sum(s[inn] * log_gT[inn], axis=1))  # line 3
+    if kind == GENERALIZED:  # SPEC section 6: the student at T = 1 in the soft term
+        soft = np.sum(s[inn] * log_g1[inn], axis=1)
+    elif kind == HINTON:  # the soft term times T**2
+        soft = T**2 * np.sum(s[inn] * log_gT[inn], axis=1)
+    else:
+        soft = np.sum(s[inn] * log_gT[inn], axis=1)
+    total += lam * np.sum(sample_weight[inn] * soft)  # line 3
     if kind == PROBABILISTIC:
         g = np.clip(np.exp(log_gT), eps, 1 - eps)
         fourth = np.log(g) + np.log(np.log(1.0 / g))

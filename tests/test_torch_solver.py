@@ -12,7 +12,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from skdistill import _torch_solver as solver
 from skdistill import _torch_utils as torch_utils
-from skdistill._losses import DISTILL, PROBABILISTIC, row_weights
+from skdistill._losses import DISTILL, GENERALIZED, HINTON, PROBABILISTIC, row_weights
 
 # --------------------------------------------------------------------------
 # as_tensor
@@ -145,7 +145,7 @@ def random_linear_module(n_features, n_classes, *, fit_intercept=True, seed=0, d
 
 @pytest.mark.parametrize("n_classes", [2, 3, 5])
 @pytest.mark.parametrize("with_teacher", [False, True])
-@pytest.mark.parametrize("kind", [DISTILL, PROBABILISTIC])
+@pytest.mark.parametrize("kind", [DISTILL, PROBABILISTIC, HINTON, GENERALIZED])
 @pytest.mark.parametrize("alpha", [0.0, 0.7])
 @pytest.mark.parametrize("fit_intercept", [True, False])
 @pytest.mark.parametrize("block_rows", [None, 7])
@@ -179,7 +179,7 @@ def test_fused_evaluator_blocks_change_nothing(monkeypatch):
 
 @pytest.mark.parametrize("n_classes", [2, 4])
 @pytest.mark.parametrize("with_teacher", [False, True])
-@pytest.mark.parametrize("kind", [DISTILL, PROBABILISTIC])
+@pytest.mark.parametrize("kind", [DISTILL, PROBABILISTIC, HINTON, GENERALIZED])
 @pytest.mark.parametrize("fit_intercept", [True, False])
 def test_linear_batch_step_equals_autograd(n_classes, with_teacher, kind, fit_intercept):
     _, data = make_data(40, 5, n_classes, with_teacher=with_teacher, seed=3)
