@@ -293,9 +293,12 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
             Rows with privileged information (the set I). None means all.
         teacher_output : array-like of shape (n_samples, n_classes) or (n_samples,), default=None
             Precomputed teacher answers, probabilities or logits (see
-            ``teacher_output_kind``), columns in the order of the sorted
-            labels; NaN allowed outside the mask. The teacher is then not
-            called.
+            ``teacher_output_kind``; -inf logits mean an impossible class);
+            NaN allowed outside the mask. The teacher is then not called.
+            Columns are matched to the classes of ``y`` by label for a
+            DataFrame (its column labels) and for the answers of
+            :func:`teacher_answers` (their ``classes``), by position (the
+            sorted labels of ``y``) for a plain array.
         sample_weight : array-like of shape (n_samples,), default=None
             Per-row weights.
 
@@ -330,7 +333,9 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
         soft_targets, teacher_part = None, None
         label_weight = sample_weight
         if privileged.answers is not None:
-            logits = align_teacher_columns(privileged.answers, privileged.classes, classes)
+            logits = align_teacher_columns(
+                privileged.answers, privileged.classes, classes, privileged.label_source
+            )
             soft_targets = np.zeros((X.shape[0], len(classes)))
             soft_targets[privileged.mask] = softmax_at_temperature(logits, self.temperature)
             label_weight, teacher_part = row_weights(sample_weight, privileged.mask, self.teacher_weight)

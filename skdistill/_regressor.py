@@ -196,16 +196,28 @@ def _sparse_normal_equations(X, y, weights, fit_intercept):
 
 
 def _sparse_lsqr(X, y, weights, alpha, fit_intercept, keep):
-    """The same weighted ridge problem by LSQR, for sparse X with many columns.
+    """The same weighted ridge problem by LSQR, for sparse X.
 
-    LSQR minimises ``||A b - t||^2 + alpha ||b||^2`` with
-    ``A = diag(sqrt(w)) (X - 1 x_mean^T)`` applied as an operator (X is never
-    centred nor densified, X^T X never formed) and ``t = sqrt(w) (y - y_mean)``.
-    From zero it converges to the minimum-norm solution, as the dense path.
-    Columns outside ``keep`` (constant ones) get the coefficient zero.
+    LSQR minimises ``||A D^-1 c - t||^2 + alpha ||D^-1 c||^2`` over
+    ``c = D b`` with ``A = diag(sqrt(w)) (X - 1 x_mean^T)`` applied as an
+    operator (X is never centred nor densified, X^T X never formed),
+    ``t = sqrt(w) (y - y_mean)`` and ``D`` powers of two that bring the
+    largest value of a column near one where it lies beyond 2**±256 (exact
+    scaling: features of 1e-170 or 1e200 neither underflow nor overflow). The penalty is LSQR's damping, or a
+    block of extra rows ``sqrt(alpha) D^-1`` when some columns are scaled. From zero LSQR converges to the minimum-norm
+    solution. Columns outside ``keep`` (constant ones) get the coefficient
+    zero.
     """
     if not keep.all():
         X = X.tocsc()[:, np.flatnonzero(keep)]
+    # Scaling changes which solution is the minimum-norm one of a singular
+    # problem, so only columns whose squares would leave float64's range are
+    # scaled; the others keep LinearRegression's minimum norm.
+    largest = np.asarray(abs(X).max(axis=0).toarray()).ravel()
+    extreme = (largest > 0) & ((largest < 2.0**-256) | (largest > 2.0**256))
+    scale = np.ones(X.shape[1])
+    scale[extreme] = np.exp2(np.round(np.log2(largest[extreme])))
+    X = X.tocsr() @ sp.diags(1.0 / scale) if extreme.any() else X.tocsr()
     root_w = np.sqrt(weights)
     sw_sum = weights.sum()
     if fit_intercept:
@@ -214,32 +226,47 @@ def _sparse_lsqr(X, y, weights, alpha, fit_intercept, keep):
     else:
         x_mean, y_mean = np.zeros(X.shape[1]), 0.0
     X_csr, X_t = X.tocsr(), X.T.tocsr()
+    n_samples, n_features = X.shape
+    penalty = np.sqrt(alpha) / scale if alpha > 0 and extreme.any() else None
+    damp = np.sqrt(alpha) if alpha > 0 and penalty is None else 0.0
 
-    def matvec(b):
-        b = np.ravel(b)
-        return root_w * (X_csr @ b - x_mean @ b)
+    def matvec(c):
+        c = np.ravel(c)
+        rows = root_w * (X_csr @ c - x_mean @ c)
+        return rows if penalty is None else np.concatenate([rows, penalty * c])
 
     def rmatvec(r):
-        r = np.ravel(r) * root_w
-        return X_t @ r - x_mean * r.sum()
+        r = np.ravel(r)
+        data = r[:n_samples] * root_w
+        out = X_t @ data - x_mean * data.sum()
+        return out if penalty is None else out + penalty * r[n_samples:]
 
+    n_rows = n_samples if penalty is None else n_samples + n_features
     design = scipy.sparse.linalg.LinearOperator(
-        X.shape, matvec=matvec, rmatvec=rmatvec, dtype=np.float64
+        (n_rows, n_features), matvec=matvec, rmatvec=rmatvec, dtype=np.float64
     )
+    target = root_w * (y - y_mean)
+    if penalty is not None:
+        target = np.concatenate([target, np.zeros(n_features)])
     result = scipy.sparse.linalg.lsqr(
-        design, root_w * (y - y_mean), damp=np.sqrt(alpha), atol=1e-12, btol=1e-12,
-        iter_lim=max(1000, 2 * min(X.shape)),
+        design, target, damp=damp, atol=1e-12, btol=1e-12, iter_lim=max(1000, 2 * min(X.shape)),
     )
-    coef, stop = result[0], result[1]
+    scaled_coef, stop = result[0], result[1]
     if stop == 7:
         warnings.warn(
             f"LSQR did not converge in {result[2]} iterations on sparse X with "
-            f"{X.shape[1]} columns; increase alpha or scale the features.",
+            f"{n_features} columns; increase alpha or scale the features.",
             ConvergenceWarning,
         )
+    intercept = float(y_mean - x_mean @ scaled_coef)
     full = np.zeros(keep.size)
-    full[keep] = coef
-    return full, float(y_mean - x_mean @ coef)
+    full[keep] = scaled_coef / scale
+    if not (np.all(np.isfinite(full)) and np.isfinite(intercept)):
+        raise ValueError(
+            "The least-squares solution on sparse X is not finite: X or y holds values "
+            "whose products overflow float64. Scale X and y."
+        )
+    return full, intercept
 
 
 # Cholesky on the equilibrated normal equations is accepted when their

@@ -12,7 +12,7 @@ from numbers import Integral
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.special import log_softmax, logsumexp
+from scipy.special import log_softmax
 from sklearn.base import BaseEstimator, is_classifier
 from sklearn.exceptions import NotFittedError
 from sklearn.utils import _safe_indexing
@@ -41,12 +41,15 @@ class PrivilegedData:
         None when no row is privileged or the teacher weight is zero.
     classes : ndarray or None
         The labels of the answer columns when the teacher declares them
-        (``teacher.classes_``), else None.
+        (``teacher.classes_``, the labels of ``teacher_output``), else None.
+    label_source : str
+        Where ``classes`` come from, for error messages.
     """
 
     mask: np.ndarray
     answers: np.ndarray | None
     classes: np.ndarray | None = None
+    label_source: str = "teacher.classes_"
 
 
 def _is_sklearn_estimator(obj):
@@ -410,6 +413,42 @@ class TeacherAnswers(np.ndarray):
     def __array_finalize__(self, obj):
         self.classes = getattr(obj, "classes", None)
 
+    def __getitem__(self, key):
+        result = super().__getitem__(key)
+        if isinstance(result, TeacherAnswers):
+            result.classes = self._labels_after(key)
+        return result
+
+    def take(self, indices, axis=None, out=None, mode="raise"):
+        result = super().take(indices, axis=axis, out=out, mode=mode)
+        if isinstance(result, TeacherAnswers):
+            result.classes = self._labels_after((slice(None), indices) if axis in (1, -1) else
+                                                indices if axis == 0 else (Ellipsis, None))
+        return result
+
+    def _labels_after(self, key):
+        """The labels that follow the columns through the index ``key``.
+
+        Rows may be selected freely; columns selected, reordered or repeated
+        take their labels with them, and any index whose effect on the
+        columns is not plain drops the labels (the answers are then read by
+        position, as a plain array).
+        """
+        if self.classes is None or self.ndim != 2:
+            return None
+        if not isinstance(key, tuple):
+            key = (key,)
+        ellipsis = [part is Ellipsis for part in key]
+        if any(part is None for part in key) or sum(ellipsis) > 1 or len(key) > 2:
+            return None
+        if len(key) < 2 or ellipsis[-1]:  # rows only: (rows,), (...,), (rows, ...)
+            return self.classes
+        columns = key[1]  # (rows, columns) or (..., columns)
+        try:
+            return np.asarray(self.classes)[columns]
+        except (IndexError, TypeError, ValueError):
+            return None
+
     def __reduce__(self):
         reconstruct, arguments, state = super().__reduce__()
         return reconstruct, arguments, (state, self.classes)
@@ -485,7 +524,15 @@ def classification_logits(
                 "rows outside privileged_mask may hold NaN."
             )
         logits = _as_logits(raw, output_kind, _source_precision(rows))
-        return PrivilegedData(mask=mask, answers=_class_scores(logits, n_rows, "teacher_output"), classes=classes)
+        source = (
+            "the column labels of the teacher_output DataFrame"
+            if hasattr(teacher_output, "columns")
+            else "teacher_output.classes, from teacher_answers"
+        )
+        return PrivilegedData(
+            mask=mask, answers=_class_scores(logits, n_rows, "teacher_output"), classes=classes,
+            label_source=source,
+        )
     rows = _teacher_input_rows(estimator.teacher, X, X_star, mask)
     logits, classes = _call_teacher(estimator.teacher, rows, "predict_logits")
     logits = _class_scores(logits, n_rows, "The teacher's answers")
@@ -550,7 +597,7 @@ def _as_logits(raw, output_kind, precision=np.finfo(np.float64).eps):
 _LOG_TINY = np.log(np.finfo(np.float64).tiny)
 
 
-def align_teacher_columns(logits, teacher_classes, classes):
+def align_teacher_columns(logits, teacher_classes, classes, label_source="teacher.classes_"):
     """The teacher's logit columns matched to the student's ``classes_``, finite.
 
     Columns are matched by label when the teacher (or ``teacher_output``)
@@ -577,17 +624,25 @@ def align_teacher_columns(logits, teacher_classes, classes):
         if logits.shape[1] != len(teacher_classes):
             raise ValueError(
                 f"The teacher returned {logits.shape[1]} columns but declares "
-                f"{len(teacher_classes)} classes in teacher.classes_."
+                f"{len(teacher_classes)} classes in {label_source}."
             )
         position = {label: j for j, label in enumerate(teacher_classes.tolist())}
         missing = [label for label in classes.tolist() if label not in position]
         if missing:
+            hint = ""
+            if "DataFrame" in label_source:
+                hint = (
+                    " Name the columns after the classes (e.g. columns=teacher.classes_), "
+                    "or pass teacher_output.to_numpy() to have the columns read in the "
+                    "order of the sorted labels of y."
+                )
             raise ValueError(
                 f"The teacher's classes {teacher_classes.tolist()} do not cover the labels "
-                f"{missing} found in y; teacher columns are matched to y's classes by label."
+                f"{missing} found in y (the classes are {label_source}); teacher columns are "
+                f"matched to y's classes by label.{hint}"
             )
         selected = logits[:, [position[label] for label in classes.tolist()]]
-    _check_some_class_possible(selected, logits)
+    _check_some_class_possible(selected)
     return finite_logits(selected)
 
 
@@ -603,14 +658,11 @@ def finite_logits(logits):
     return np.maximum(logits, floor)
 
 
-def _check_some_class_possible(selected, logits):
-    # The teacher's probability mass on y's classes, in logs. Below what float64
-    # can hold (a few classes at log(tiny) each) it is zero: each of y's
-    # classes was impossible for the teacher, whatever finite floor its
-    # probabilities were clamped to.
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mass = logsumexp(selected, axis=1) - logsumexp(logits, axis=1)
-    impossible = np.flatnonzero(~(mass > _LOG_TINY + np.log(logits.shape[1]) + 1.0))
+def _check_some_class_possible(selected):
+    # softmax over y's classes is defined unless all of them have logit -inf;
+    # large finite gaps to a class outside y are fine (the softmax over the
+    # remaining columns renormalises).
+    impossible = np.flatnonzero(np.all(selected == -np.inf, axis=1))
     if impossible.size:
         raise ValueError(
             f"The teacher gives probability zero (logit -inf) to every class of y on "
@@ -634,8 +686,8 @@ def teacher_answers(teacher, X_star, privileged_mask=None):
         A fitted scikit-learn estimator, a ``torch.nn.Module`` or a callable.
         A classifier (anything with ``predict_proba`` or
         ``decision_function``) gives logits: log-probabilities from
-        ``predict_proba`` (probability zero becomes ``log(tiny)``, finite),
-        else decision scores (binary scores ``d`` become the two columns
+        ``predict_proba`` (probability zero gives -inf, an impossible class,
+        which ``fit`` accepts), else decision scores (binary scores ``d`` become the two columns
         ``[0, d]``); a regressor gives ``predict``; a torch module or
         callable gives its raw output.
     X_star : array-like of shape (n_samples, n_privileged_features)
@@ -673,7 +725,7 @@ def teacher_answers(teacher, X_star, privileged_mask=None):
         return _no_answers(teacher, n_samples, gives_scores)
     if gives_scores:
         answers, classes = _call_teacher(teacher, rows, "predict_logits")
-        answers = finite_logits(_class_scores(answers, n_rows, "The teacher's answers"))
+        answers = _class_scores(answers, n_rows, "The teacher's answers")
     else:
         answers, classes = _call_teacher(teacher, rows, "predict")
         _check_raw_answers(answers, n_rows)

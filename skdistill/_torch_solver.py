@@ -493,7 +493,10 @@ def fit_adam(
     params = [p for p in module.parameters() if p.requires_grad]
     optimizer = torch.optim.Adam(params, lr=learning_rate)
     if optimizer_state is not None:
-        optimizer.load_state_dict(optimizer_state)
+        # A copy: load_state_dict keeps tensors of the right dtype and device,
+        # and Adam updates them in place; the previous fit's state must stay
+        # as it was if this fit fails.
+        optimizer.load_state_dict(copy.deepcopy(optimizer_state))
         # The saved state carries the old step size: a warm start honours the
         # learning_rate of this fit.
         for group in optimizer.param_groups:

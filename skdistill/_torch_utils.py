@@ -132,7 +132,16 @@ def inference_module(module):
     """
     if not any(training_modes(module)):
         return module
-    return copy.deepcopy(module).eval()
+    try:
+        private = copy.deepcopy(module)
+    except Exception as exc:  # weight_norm hooks, locks, open files: not every module copies
+        raise TypeError(
+            f"The torch teacher {type(module).__name__} is in training mode, and skdistill "
+            "calls a teacher in eval mode without switching the user's module, through a "
+            f"copy; this module cannot be copied ({type(exc).__name__}: {exc}). Put it in "
+            "eval mode first (teacher.eval()): it is then called as it is."
+        ) from exc
+    return private.eval()
 
 
 _blas_lock = threading.Lock()

@@ -404,10 +404,17 @@ class TestLabelAlignment:
         assert_array_equal(np.asarray(restored), np.asarray(answers))
         assert type(np.asarray(answers)) is np.ndarray  # asarray drops the labels
 
-    def test_a_column_slice_of_labelled_answers_is_refused(self):
-        answers = teacher_answers(ShuffledTeacher(), X_STAR)
+    def test_columns_selected_or_reordered_take_their_labels(self):
+        teacher = ShuffledTeacher()
+        answers = teacher_answers(teacher, X_STAR)
+        direct = DistilledClassifier(teacher, **EXACT).fit(X, LABELS, X_star=X_STAR)
+        for columns in (answers[:, :3], answers[:, ::-1], answers[:, [2, 0, 1]], answers.take([1, 2, 0], axis=1)):
+            fitted = DistilledClassifier(**EXACT).fit(X, LABELS, teacher_output=columns)
+            assert_array_equal(fitted.coef_, direct.coef_)
+        assert_array_equal(answers[:, [3, 0]].classes, ["z", "b"])
+        mislabelled = TeacherAnswers(np.asarray(answers)[:, :3], answers.classes)
         with pytest.raises(ValueError, match=r"teacher_output has 3 columns but carries 4 class labels"):
-            DistilledClassifier().fit(X, LABELS, teacher_output=answers[:, :3])
+            DistilledClassifier().fit(X, LABELS, teacher_output=mislabelled)
         with pytest.raises(ValueError, match=r"teacher_output is one column of the labelled answers"):
             DistilledClassifier().fit(X, LABELS, teacher_output=answers[:, 1])
 
@@ -462,12 +469,27 @@ class TestLabelAlignment:
         match = r"teacher gives probability zero \(logit -inf\) to every class of y on 1 privileged row"
         with pytest.raises(ValueError, match=match):
             DistilledClassifier(Fixed()).fit(X, Y, X_star=X_STAR)
-        answers = teacher_answers(Fixed(), X_STAR)  # clamped to finite logits
-        assert np.all(np.isfinite(answers))
+        answers = teacher_answers(Fixed(), X_STAR)  # log(0) = -inf: an impossible class
+        assert_array_equal(np.asarray(answers)[3, :3], -np.inf)
         with pytest.raises(ValueError, match=match):
             DistilledClassifier().fit(X, Y, teacher_output=answers)
         with pytest.raises(ValueError, match=match):
             DistilledClassifier().fit(X, Y, teacher_output=pd.DataFrame(proba, columns=teacher.classes_))
+
+    def test_large_finite_gap_to_a_class_outside_y_is_accepted(self):
+        # A fold without class 2: the softmax over y's classes is defined,
+        # however far below class 2's logit theirs lie.
+        y = np.arange(N) % 2
+        logits = np.column_stack([-800 + X[:, 0], -800 - X[:, 0], np.zeros(N)])
+        frame = pd.DataFrame(logits, columns=[0, 1, 2])
+        got = DistilledClassifier(**EXACT).fit(X, y, teacher_output=frame)
+        expected = DistilledClassifier(**EXACT).fit(X, y, teacher_output=logits[:, :2] + 800)
+        assert_allclose(got.coef_, expected.coef_, rtol=0, atol=1e-12)
+
+    def test_dataframe_label_message_says_how_to_fix(self):
+        frame = pd.DataFrame(np.full((N, 2), 0.5))  # default columns 0, 1; y is 1, 2
+        with pytest.raises(ValueError, match=r"column labels of the teacher_output DataFrame.*columns=teacher.classes_.*to_numpy"):
+            DistilledClassifier().fit(X, np.where(np.arange(N) % 2, 2, 1), teacher_output=frame)
 
     def test_minus_inf_logits_mean_an_impossible_class(self):
         logits = rng.normal(size=(N, 3))
@@ -593,6 +615,23 @@ class TestAtomicFit:
         assert_array_equal(est.predict_proba(X), proba)
         assert est.n_iter_ == n_iter
 
+    def test_a_failed_warm_start_leaves_the_adam_state_untouched(self):
+        make = lambda: DistilledClassifier(  # noqa: E731
+            solver="adam", warm_start=True, max_iter=3, random_state=0, batch_size=10
+        )
+        untouched, failed = quiet(lambda: make().fit(X, Y)), quiet(lambda: make().fit(X, Y))
+        state = failed._optimizer_state["state"]
+        steps = [entry["step"].clone() for entry in state.values()]
+        # A failure inside training: Adam has taken steps on the first epoch
+        # when the loss overflows to NaN.
+        with pytest.raises(ValueError, match=r"training loss is NaN or infinite at Adam epoch 1"):
+            quiet(lambda: failed.fit(X * 1e300, Y))
+        assert failed._optimizer_state["state"] is state
+        assert [entry["step"] for entry in state.values()] == steps  # not advanced in place
+        quiet(lambda: untouched.fit(X, Y))
+        quiet(lambda: failed.fit(X, Y))
+        assert_array_equal(failed.coef_, untouched.coef_)
+
 
 # ---------------------------------------------------------------------------
 class TestFittedStateDispatch:
@@ -671,6 +710,22 @@ class TestExtremeScales:
         expected = LinearRegression().fit(X, Y_REG).predict(X)
         got = DistilledRegressor().fit(X_scaled, Y_REG).predict(X_scaled)
         assert_allclose(got, expected, rtol=0, atol=1e-9)
+
+    @pytest.mark.parametrize("scale", [1e-170, 1e-150, 1e155, 1e300])
+    @pytest.mark.parametrize("alpha", [0.0, 0.5])
+    def test_sparse_regressor_fits_features_of_extreme_scale(self, scale, alpha):
+        # alpha on features of that scale: the same ridge as alpha / scale**2 on X.
+        X_scaled = sp.csr_matrix(X * scale)
+        got = DistilledRegressor(alpha=alpha).fit(X_scaled, Y_REG)
+        with np.errstate(over="ignore", under="ignore", divide="ignore"):
+            unscaled_alpha = np.float64(alpha) / np.float64(scale) ** 2 if alpha else 0.0
+        if not np.isfinite(unscaled_alpha):  # the penalty wins: coefficients zero, the mean predicted
+            assert_allclose(got.coef_ * scale, 0.0, atol=1e-12)
+            assert_allclose(got.predict(X_scaled), Y_REG.mean(), rtol=1e-12)
+            return
+        reference = Ridge(alpha=unscaled_alpha, solver="svd").fit(X, Y_REG) if alpha else LinearRegression().fit(X, Y_REG)
+        assert_allclose(got.predict(X_scaled), reference.predict(X), rtol=0, atol=1e-8)
+        assert_allclose(got.coef_ * scale, reference.coef_, rtol=1e-8, atol=1e-12)
 
     def test_sparse_features_with_a_large_offset(self):
         X_offset = X.copy()
@@ -784,6 +839,24 @@ class TestClearErrors:
 
         with pytest.raises(TypeError, match=r"The teacher Pair returned tuple"):
             DistilledClassifier(Pair().eval()).fit(X, Y, X_star=X_STAR)
+
+    def test_training_mode_teacher_that_cannot_be_copied(self):
+        class Locked(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.linear = torch.nn.Linear(4, 3).double()
+                self.lock = threading.Lock()
+
+            def forward(self, x):
+                with self.lock:
+                    return self.linear(x)
+
+        teacher = Locked()
+        with pytest.raises(TypeError, match=r"torch teacher Locked is in training mode.*teacher.eval\(\)"):
+            DistilledClassifier(teacher).fit(X, Y, X_star=X_STAR)
+        assert teacher.training  # not switched
+        est = DistilledClassifier(teacher.eval(), max_iter=5, tol=1e-2).fit(X, Y, X_star=X_STAR)
+        assert est.n_iter_ >= 1
 
     def test_torch_teacher_with_float64_buffers_only(self):
         class Buffered(torch.nn.Module):

@@ -135,16 +135,23 @@ def test_teacher_answers_reused_as_teacher_output(regression_data):
     assert_array_equal(a.coef_, b.coef_)
 
 
-def test_teacher_answers_zero_probability_stays_finite():
+def test_teacher_answers_zero_probability_is_an_impossible_class():
+    # Pure leaves give probabilities 0 and 1: log(0) = -inf, which fit reads
+    # as an impossible class and makes finite after matching the columns.
+    from skdistill import DistilledClassifier
+
     X, y, mask = _classification(3)
-    teacher = DecisionTreeClassifier(random_state=0).fit(X, y)  # pure leaves: probabilities 0 and 1
+    teacher = DecisionTreeClassifier(random_state=0).fit(X, y)
     answers = teacher_answers(teacher, X, mask)
-    rows = answers[mask]
-    assert np.all(np.isfinite(rows))
-    assert rows.min() == TINY_LOG
+    rows = np.asarray(answers)[mask]
+    assert np.all(np.isin(rows, [0.0, -np.inf]))
     assert_array_equal(
         rows.argmax(axis=1), np.searchsorted(teacher.classes_, teacher.predict(X[mask]))
     )
+    exact = dict(dtype="float64", tol=1e-10, max_iter=300)
+    direct = DistilledClassifier(teacher, **exact).fit(X, y, privileged_mask=mask)
+    precomputed = DistilledClassifier(**exact).fit(X, y, teacher_output=answers, privileged_mask=mask)
+    assert_array_equal(precomputed.coef_, direct.coef_)
 
 
 def test_teacher_answers_binary_decision_function_two_columns():
