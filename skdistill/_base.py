@@ -2,10 +2,11 @@
 
 import copy
 import functools
+import inspect
 
 import numpy as np
 from sklearn.base import clone
-from sklearn.utils.validation import _check_sample_weight
+from sklearn.utils.validation import _check_sample_weight, has_fit_parameter
 
 
 def check_sample_weight(sample_weight, X):
@@ -25,6 +26,22 @@ def check_sample_weight(sample_weight, X):
     if not sample_weight.sum() > 0:
         raise ValueError("sample_weight must have a positive sum; all weights are zero.")
     return sample_weight
+
+
+def fit_takes_sample_weight(estimator):
+    """Whether ``estimator.fit`` accepts ``sample_weight``, by name or through ``**kwargs``.
+
+    Meta-estimators (``GridSearchCV``, ``TransformedTargetRegressor``) pass it
+    on through ``**fit_params``; the estimator then raises its own error if it
+    cannot use it.
+    """
+    if has_fit_parameter(estimator, "sample_weight"):
+        return True
+    try:
+        parameters = inspect.signature(estimator.fit).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
 
 
 def atomic_fit(fit):

@@ -21,6 +21,16 @@ from ._teacher import (
     classification_logits,
     softmax_at_temperature,
 )
+from ._students import (
+    ESTIMATOR,
+    LINEAR,
+    TORCH,
+    check_estimator_student,
+    estimator_proba,
+    export_linear_classifier,
+    fit_estimator_student,
+    student_kind,
+)
 from ._torch_utils import module_dtype_and_device, restore_training_modes, training_modes
 
 
@@ -206,7 +216,7 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
         "temperature": [Interval(Real, 0, None, closed="neither")],
         "loss": [StrOptions(set(LOSSES))],
         "teacher_output_kind": [StrOptions({"auto", "proba", "logits"})],
-        "student": [HasMethods(["forward", "parameters"]), None],
+        "student": [HasMethods(["forward", "parameters"]), HasMethods(["fit", "predict_proba"]), None],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "fit_intercept": ["boolean"],
         "solver": [StrOptions({"lbfgs", "adam"})],
@@ -309,7 +319,10 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
         """
         check_not_a_class(self.teacher, "teacher")
         check_not_a_class(self.student, "student")
-        previous = self._warm_start_layout() if self.warm_start else None
+        kind = student_kind(self.student)
+        if kind == ESTIMATOR:
+            check_estimator_student(self.student, self.loss, self.temperature)
+        previous = self._warm_start_layout() if self.warm_start and kind != ESTIMATOR else None
         X_raw = X
         X, y = validate_data(self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32])
         check_classification_targets(y)
@@ -341,7 +354,13 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
             label_weight, teacher_part = row_weights(sample_weight, privileged.mask, self.teacher_weight)
         self.classes_ = classes
         self.privileged_mask_ = privileged.mask
-        self._train(X, y_encoded, label_weight, teacher_part, soft_targets)
+        if kind == ESTIMATOR:
+            fitted = fit_estimator_student(
+                self.student, X_raw, y_encoded, classes, label_weight, teacher_part, soft_targets
+            )
+            self._store_fitted(ESTIMATOR, student_=fitted)
+        else:
+            self._train(X, y_encoded, label_weight, teacher_part, soft_targets)
         return self
 
     def _warm_start_layout(self):
@@ -434,11 +453,25 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
         self._random_state = random_state
         self._optimizer_state = optimizer_state
         self._fit_intercept = self.fit_intercept
-        self.n_iter_ = history.n_iter
-        self.loss_curve_ = history.loss_curve
-        self.best_loss_ = min(history.loss_curve)
-        self.validation_scores_ = history.validation_scores
-        self._store_module(module)
+        history_state = {
+            "n_iter_": history.n_iter,
+            "loss_curve_": history.loss_curve,
+            "best_loss_": min(history.loss_curve),
+            "validation_scores_": history.validation_scores,
+        }
+        if self.student is not None:
+            # Kept in eval mode, so that predicting (from any thread) never
+            # switches modes; the training modes are kept for warm starts.
+            modes = training_modes(module)
+            self._store_fitted(TORCH, student_=module.eval(), _student_training_modes=modes, **history_state)
+        else:
+            # Numpy fitted state: a linear student predicts and pickles without torch.
+            self._store_fitted(
+                LINEAR,
+                coef_=module.weight.detach().cpu().double().numpy().copy(),
+                intercept_=module.bias.detach().cpu().double().numpy().copy(),
+                **history_state,
+            )
 
     def _validation_split(self, y, random_state):
         """Stratified train and validation rows for early stopping."""
@@ -481,20 +514,27 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
                 module.bias.copy_(torch.as_tensor(self.intercept_))
         return module
 
-    def _store_module(self, module):
-        # Prediction follows the fitted state: only this fit's kind of student remains.
-        for name in ("student_", "_student_training_modes", "_student_param", "coef_", "intercept_"):
+    # Fitted attributes that belong to one kind of student or its training.
+    _STUDENT_STATE = (
+        "coef_", "intercept_", "student_", "_student_training_modes", "_student_param",
+        "n_iter_", "loss_curve_", "best_loss_", "validation_scores_",
+    )
+
+    def _store_fitted(self, kind, **state):
+        """Replace the previous fit's student state by this fit's.
+
+        Prediction follows the fitted state (``_student_kind``), not the
+        parameters, and only this fit's kind of student remains.
+        """
+        for name in self._STUDENT_STATE:
             self.__dict__.pop(name, None)
-        if self.student is not None:
-            # Kept in eval mode, so that predicting (from any thread) never
-            # switches modes; the training modes are kept for warm starts.
-            self._student_training_modes = training_modes(module)
-            self._student_param = self.student  # what a warm start must continue from
-            self.student_ = module.eval()
-            return
-        # Numpy fitted state: a linear student predicts and pickles without torch.
-        self.coef_ = module.weight.detach().cpu().double().numpy().copy()
-        self.intercept_ = module.bias.detach().cpu().double().numpy().copy()
+        if kind != LINEAR:
+            state["_student_param"] = self.student  # what a warm start must continue from
+        self.__dict__.update(state, _student_kind=kind)
+
+    def _fitted_kind(self):
+        check_is_fitted(self)
+        return self._student_kind
 
     def decision_function(self, X):
         """Student logits at T = 1.
@@ -507,11 +547,17 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
         Returns
         -------
         scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
-            For two classes, the log-odds of ``classes_[1]``.
+            For two classes, the log-odds of ``classes_[1]``. For a
+            scikit-learn student, its log-probabilities (log-odds for two
+            classes), with probability zero floored at the smallest normal
+            float.
         """
-        check_is_fitted(self)
+        kind = self._fitted_kind()
+        if kind == ESTIMATOR:
+            log_proba = np.log(np.maximum(self.predict_proba(X), np.finfo(np.float64).tiny))
+            return log_proba[:, 1] - log_proba[:, 0] if len(self.classes_) == 2 else log_proba
         X = validate_data(self, X, accept_sparse="csr", reset=False, dtype=[np.float64, np.float32])
-        if hasattr(self, "student_"):
+        if kind == TORCH:
             dtype, device = module_dtype_and_device(self.student_)
             logits = solver.predict_logits(self.student_, X, len(self.classes_), dtype=dtype, device=device)
             scores = logits[:, 1] - logits[:, 0] if len(self.classes_) == 2 else logits
@@ -536,6 +582,9 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
         log_proba : ndarray of shape (n_samples, n_classes)
             Columns follow ``classes_``.
         """
+        if self._fitted_kind() == ESTIMATOR:
+            with np.errstate(divide="ignore"):
+                return np.log(self.predict_proba(X))
         scores = self.decision_function(X)
         if scores.ndim == 1:
             return np.column_stack([log_expit(-scores), log_expit(scores)])
@@ -554,6 +603,10 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
         proba : ndarray of shape (n_samples, n_classes)
             Columns follow ``classes_``.
         """
+        if self._fitted_kind() == ESTIMATOR:
+            # Same checks of X as fit; the student gets X as the caller gave it.
+            validate_data(self, X, accept_sparse=True, reset=False, dtype=None)
+            return check_finite_predictions(estimator_proba(self.student_, self.classes_, X), self)
         return np.exp(self.predict_log_proba(X))
 
     def predict(self, X):
@@ -569,10 +622,33 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
         y_pred : ndarray of shape (n_samples,)
             Labels from ``classes_``.
         """
+        if self._fitted_kind() == ESTIMATOR:
+            return self.classes_[self.predict_proba(X).argmax(axis=1)]
         scores = self.decision_function(X)
         if scores.ndim == 1:
             return self.classes_[(scores > 0).astype(int)]
         return self.classes_[scores.argmax(axis=1)]
+
+    def export_student(self):
+        """The fitted student as a plain object, without the teacher and without skdistill.
+
+        For deployment: the returned object predicts exactly what this
+        estimator predicts and pickles without the teacher (and, for the
+        linear and scikit-learn students, without torch).
+
+        Returns
+        -------
+        student : object
+            A ``sklearn.linear_model.LogisticRegression`` with ``coef_``,
+            ``intercept_`` and ``classes_`` set, for the linear student; a
+            copy of the fitted ``torch.nn.Module`` (in eval mode, logits at
+            T = 1) for a torch student; a copy of the fitted scikit-learn
+            clone for a scikit-learn student.
+        """
+        kind = self._fitted_kind()
+        if kind == LINEAR:
+            return export_linear_classifier(self)
+        return copy.deepcopy(self.student_)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

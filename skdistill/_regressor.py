@@ -1,6 +1,6 @@
 """DistilledRegressor: the paper's closed form for regression (SPEC section 3)."""
 
-import inspect
+import copy
 import warnings
 from numbers import Real
 
@@ -12,9 +12,15 @@ from sklearn.base import BaseEstimator, RegressorMixin, _fit_context, clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods, Interval
-from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._base import TeacherMixin, atomic_fit, check_finite_predictions, check_sample_weight
+from ._base import (
+    TeacherMixin,
+    atomic_fit,
+    check_finite_predictions,
+    check_sample_weight,
+    fit_takes_sample_weight,
+)
 from ._teacher import check_not_a_class, regression_answers
 
 # Rows per block when accumulating the centred Gram matrix: large enough for
@@ -62,22 +68,6 @@ def distilled_targets(y, privileged, *, teacher_weight, sigma, sigma_teacher):
     targets[mask] = (label_precision * targets[mask] + teacher_precision * privileged.answers) / total
     weights[mask] = total
     return targets, weights
-
-
-def _fit_takes_sample_weight(student):
-    """Whether ``student.fit`` accepts ``sample_weight``, by name or through ``**kwargs``.
-
-    Meta-estimators (``GridSearchCV``, ``TransformedTargetRegressor``) pass it
-    on through ``**fit_params``; the student then raises its own error if it
-    cannot use it.
-    """
-    if has_fit_parameter(student, "sample_weight"):
-        return True
-    try:
-        parameters = inspect.signature(student.fit).parameters.values()
-    except (TypeError, ValueError):
-        return False
-    return any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
 
 
 def _precision_ratio(sigma, sigma_teacher):
@@ -500,7 +490,7 @@ class DistilledRegressor(TeacherMixin, RegressorMixin, BaseEstimator):
             fitted = dict(zip(("coef_", "intercept_"), _weighted_ridge(
                 X, targets, weights, self.alpha, self.fit_intercept
             )))
-        elif not _fit_takes_sample_weight(self.student):
+        elif not fit_takes_sample_weight(self.student):
             raise TypeError(
                 f"student {type(self.student).__name__} does not accept sample_weight in "
                 "fit (neither as a named parameter nor through **kwargs); the distilled "
@@ -538,6 +528,36 @@ class DistilledRegressor(TeacherMixin, RegressorMixin, BaseEstimator):
         with np.errstate(over="ignore", invalid="ignore"):
             predictions = np.asarray(X @ self.coef_).ravel() + self.intercept_
         return check_finite_predictions(predictions, self)
+
+    def export_student(self):
+        """The fitted student as a plain object, without the teacher and without skdistill.
+
+        For deployment: the returned object predicts exactly what this
+        estimator predicts and pickles without the teacher.
+
+        Returns
+        -------
+        student : object
+            For the linear student, a ``sklearn.linear_model.LinearRegression``
+            (``alpha=0``) or ``Ridge`` (with this ``alpha``) whose ``coef_``,
+            ``intercept_`` and ``n_features_in_`` are this fit's; otherwise a
+            copy of the fitted ``student_``.
+        """
+        check_is_fitted(self)
+        if hasattr(self, "student_"):
+            return copy.deepcopy(self.student_)
+        from sklearn.linear_model import LinearRegression, Ridge
+
+        if self.alpha == 0:
+            exported = LinearRegression(fit_intercept=self.fit_intercept)
+        else:
+            exported = Ridge(alpha=self.alpha, fit_intercept=self.fit_intercept)
+        exported.coef_ = self.coef_.copy()
+        exported.intercept_ = self.intercept_
+        exported.n_features_in_ = self.n_features_in_
+        if hasattr(self, "feature_names_in_"):
+            exported.feature_names_in_ = self.feature_names_in_.copy()
+        return exported
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

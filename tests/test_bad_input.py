@@ -23,7 +23,8 @@ import scipy.sparse as sp
 import torch
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LinearRegression, LogisticRegression
-from sklearn.neighbors import KNeighborsRegressor
+from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
+from sklearn.svm import LinearSVC
 
 from skdistill import DistilledClassifier, DistilledRegressor, teacher_answers
 from skdistill.datasets import (
@@ -44,6 +45,10 @@ MASK = np.arange(N) % 2 == 0
 REG_TEACHER = LinearRegression().fit(X_STAR, Y_REG)
 CLS_TEACHER = LogisticRegression().fit(X_STAR, Y_CLS)
 FAST = dict(max_iter=5, tol=1e-2)  # the classifier fails before or soon after training starts
+
+
+class UnweightedClassifier(KNeighborsClassifier):
+    """A classifier with predict_proba whose fit takes no sample_weight."""
 
 
 class TeacherFailure(Exception):
@@ -308,8 +313,19 @@ CASES = [
     case(lambda t: cls(params=dict(student=torch.nn.Sequential(torch.nn.Linear(3, 3),
                                                               torch.nn.Threshold(1e30, float("nan"))))),
          ValueError, r"training loss is NaN or infinite .* student's logits", "C-student-nan-logits"),
-    case(lambda t: cls(params=dict(student=LogisticRegression())), ValueError, r"'student' parameter",
-         "C-student-not-torch"),
+    case(lambda t: cls(params=dict(student=LinearSVC())), ValueError, r"'student' parameter",
+         "C-student-without-predict-proba"),
+    case(lambda t: cls(params=dict(student=LogisticRegression(), temperature=2.0)), ValueError,
+         r"loss='distill' compares the teacher with the student at temperature=2.0.*loss='generalized'",
+         "C-estimator-student-at-temperature"),
+    case(lambda t: cls(params=dict(student=LogisticRegression(), loss="probabilistic")), ValueError,
+         r"loss='probabilistic' needs the student's logits", "C-estimator-student-probabilistic"),
+    case(lambda t: cls(params=dict(student=UnweightedClassifier(), loss="generalized")), TypeError,
+         r"student UnweightedClassifier does not accept sample_weight", "C-estimator-student-without-weights"),
+    case(lambda t: DistilledClassifier().export_student(), NotFittedError, r"DistilledClassifier instance is not fitted",
+         "C-export-before-fit"),
+    case(lambda t: DistilledRegressor().export_student(), NotFittedError, r"DistilledRegressor instance is not fitted",
+         "R-export-before-fit"),
     case(lambda t: cls(sample_weight=-np.ones(N)), ValueError, r"sample_weight must be non-negative",
          "C-sample_weight-negative"),
     case(lambda t: cls(sample_weight=with_value(np.ones(N), 5, np.inf)), ValueError,
