@@ -28,13 +28,39 @@ def check_sample_weight(sample_weight, X):
     return sample_weight
 
 
+def _final_step(estimator):
+    """The last step of a ``Pipeline``-like estimator, or None."""
+    steps = getattr(estimator, "steps", None)
+    if isinstance(steps, list) and steps and isinstance(steps[-1], tuple):
+        return steps[-1]
+    return None
+
+
+def fit_with_sample_weight(estimator, X, y, sample_weight):
+    """``estimator.fit(X, y)`` with per-row weights, a ``Pipeline`` included.
+
+    A ``Pipeline`` takes weights for its last step as ``<step>__sample_weight``
+    (or, with metadata routing enabled, as ``sample_weight`` when that step
+    requests it).
+    """
+    from sklearn import get_config
+
+    final = _final_step(estimator)
+    if final is not None and not get_config().get("enable_metadata_routing", False):
+        return estimator.fit(X, y, **{f"{final[0]}__sample_weight": sample_weight})
+    return estimator.fit(X, y, sample_weight=sample_weight)
+
+
 def fit_takes_sample_weight(estimator):
     """Whether ``estimator.fit`` accepts ``sample_weight``, by name or through ``**kwargs``.
 
     Meta-estimators (``GridSearchCV``, ``TransformedTargetRegressor``) pass it
     on through ``**fit_params``; the estimator then raises its own error if it
-    cannot use it.
+    cannot use it. For a ``Pipeline``, its last step must take it.
     """
+    final = _final_step(estimator)
+    if final is not None and final[1] not in (None, "passthrough"):
+        return fit_takes_sample_weight(final[1])
     if has_fit_parameter(estimator, "sample_weight"):
         return True
     try:

@@ -20,6 +20,7 @@ from ._base import (
     check_finite_predictions,
     check_sample_weight,
     fit_takes_sample_weight,
+    fit_with_sample_weight,
 )
 from ._teacher import check_not_a_class, regression_answers
 
@@ -498,7 +499,7 @@ class DistilledRegressor(TeacherMixin, RegressorMixin, BaseEstimator):
                 "sample_weight."
             )
         else:
-            fitted = {"student_": clone(self.student).fit(X_raw, targets, sample_weight=weights)}
+            fitted = {"student_": fit_with_sample_weight(clone(self.student), X_raw, targets, weights)}
         # Prediction follows the fitted state: only this fit's kind of student remains.
         for name in ("coef_", "intercept_", "student_"):
             self.__dict__.pop(name, None)

@@ -18,7 +18,7 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.utils import _safe_indexing
 
-from ._base import fit_takes_sample_weight
+from ._base import fit_takes_sample_weight, fit_with_sample_weight
 from ._losses import GENERALIZED, PROBABILISTIC
 from ._torch_utils import is_torch_module
 
@@ -103,7 +103,7 @@ def expand_rows(X, y, classes, label_weight, teacher_part, soft_targets):
 def fit_estimator_student(student, X, y, classes, label_weight, teacher_part, soft_targets):
     """A fitted clone of the scikit-learn ``student`` on the expanded rows."""
     X_expanded, y_expanded, weights = expand_rows(X, y, classes, label_weight, teacher_part, soft_targets)
-    return clone(student).fit(X_expanded, y_expanded, sample_weight=weights)
+    return fit_with_sample_weight(clone(student), X_expanded, y_expanded, weights)
 
 
 def estimator_proba(fitted, classes, X):
