@@ -155,13 +155,25 @@ class TrainingData:
     X_coo: object = None
 
     def batch(self, index):
-        soft = None if self.soft_targets is None else self.soft_targets[index]
-        part = None if self.teacher_part is None else self.teacher_part[index]
+        """The rows ``index`` (a tensor of row numbers) as a :class:`Batch`."""
         if self.X_coo is None:
             X = self.X.index_select(0, index)
         else:
             X = self.X_coo.index_select(0, index).to_sparse_csr()
-        return Batch(X, self.y[index], self.label_weight[index], part, soft)
+        return self._with_rows(X, index)
+
+    def block(self, rows):
+        """The rows of the slice ``rows`` as a :class:`Batch`; sparse X stays whole."""
+        return self._with_rows(self.X if self.X_coo is not None else self.X[rows], rows)
+
+    def whole(self):
+        """All rows as one :class:`Batch`."""
+        return Batch(self.X, self.y, self.label_weight, self.teacher_part, self.soft_targets)
+
+    def _with_rows(self, X, rows):
+        soft = None if self.soft_targets is None else self.soft_targets[rows]
+        part = None if self.teacher_part is None else self.teacher_part[rows]
+        return Batch(X, self.y[rows], self.label_weight[rows], part, soft)
 
 
 def build_training_data(
@@ -236,6 +248,14 @@ def _non_finite_error(where):
 
 @dataclass
 class LossSettings:
+    """The training objective: the data loss of ``_losses`` and the L2 penalty.
+
+    The objective of a batch is its data loss divided by the batch's weight
+    plus ``alpha / (2 penalty_norm) ||W||^2`` (weights, not biases), with
+    ``penalty_norm`` the total weight of the problem; every path (autograd,
+    the fused L-BFGS evaluator, the closed-form Adam step) uses these methods.
+    """
+
     alpha: float
     temperature: float
     kind: str
@@ -244,6 +264,32 @@ class LossSettings:
     def loss_options(self):
         """Keyword arguments shared by the two loss functions of ``_losses``."""
         return {"temperature": self.temperature, "kind": self.kind, "epsilon": self.epsilon}
+
+    def data_loss(self, logits, batch):
+        """The negated, unnormalised objective of ``batch`` (a tensor with autograd)."""
+        return distillation_loss(
+            logits, batch.y, batch.label_weight, soft_targets=batch.soft_targets,
+            teacher_part=batch.teacher_part, **self.loss_options(),
+        )
+
+    def data_loss_and_gradient(self, logits, batch):
+        """:meth:`data_loss` and its closed-form gradient with respect to ``logits``."""
+        return loss_and_logit_gradient(
+            logits, batch.y, batch.label_weight, soft_targets=batch.soft_targets,
+            teacher_part=batch.teacher_part, **self.loss_options(),
+        )
+
+    def penalty(self, weights, penalty_norm):
+        """``alpha / (2 penalty_norm)`` times the summed squares of ``weights``."""
+        if self.alpha == 0:
+            return 0.0
+        return self.alpha / (2.0 * penalty_norm) * sum((w * w).sum() for w in weights)
+
+    def add_penalty_gradient_(self, grad, weight, penalty_norm):
+        """Add the penalty's gradient ``alpha / penalty_norm * weight`` to ``grad``."""
+        if self.alpha > 0:
+            grad.add_(weight, alpha=self.alpha / penalty_norm)
+        return grad
 
 
 @dataclass
@@ -263,65 +309,45 @@ def _penalised(module):
     return [p for p in module.parameters() if p.requires_grad and p.ndim >= 2]
 
 
-def objective(module, X, y, label_weight, teacher_part, soft, settings, n_classes, weight_norm, penalty_norm):
-    """Data loss divided by ``weight_norm`` plus ``alpha / (2 penalty_norm) ||W||^2``."""
-    logits = full_logits(module(X), n_classes)
-    data = distillation_loss(
-        logits,
-        y,
-        label_weight,
-        soft_targets=soft,
-        teacher_part=teacher_part,
-        **settings.loss_options(),
-    )
-    loss = data / weight_norm
-    if settings.alpha > 0:
-        penalty = sum((p * p).sum() for p in _penalised(module))
-        loss = loss + settings.alpha / (2.0 * penalty_norm) * penalty
-    return loss
+def objective(module, batch, settings, n_classes, weight_norm, penalty_norm):
+    """Data loss of ``batch`` divided by ``weight_norm``, plus the penalty (autograd)."""
+    logits = full_logits(module(batch.X), n_classes)
+    return settings.data_loss(logits, batch) / weight_norm + settings.penalty(_penalised(module), penalty_norm)
 
 
 def _autograd_evaluator(module, data, settings, params):
     """Loss and flat gradient of any torch student, through autograd."""
     torch = import_torch()
+    batch = data.whole()
 
     def evaluate():
         for p in params:
             p.grad = None
-        loss = objective(
-            module, data.X, data.y, data.label_weight, data.teacher_part, data.soft_targets,
-            settings, data.n_classes, data.total_weight, data.total_weight,
-        )
+        loss = objective(module, batch, settings, data.n_classes, data.total_weight, data.total_weight)
         loss.backward()
         return loss.detach(), torch.cat([p.grad.reshape(-1) for p in params])
 
     return evaluate
 
 
-def _accumulate_linear_block(weight, bias, X, X_transposed, y, label_weight, teacher_part, soft, settings,
-                             n_classes, grad_weight, grad_bias):
-    """Add one block's data-loss gradient to the accumulators; return its loss.
+def _accumulate_linear_block(module, batch, X_transposed, settings, n_classes, gradients):
+    """Add one block's data-loss gradient to ``gradients`` (weight, bias); return its loss.
 
     The loss is the block's negated, unnormalised SPEC sum; ``X_transposed``
     is the CSR transpose of a sparse block (``None`` for dense ``X``).
     """
     torch = import_torch()
+    weight, bias = module.weight, module.bias
+    grad_weight, grad_bias = gradients
     sparse = X_transposed is not None
-    outputs = X @ weight.T + bias if sparse else torch.addmm(bias, X, weight.T)
-    loss, grad = loss_and_logit_gradient(
-        full_logits(outputs, n_classes),
-        y,
-        label_weight,
-        soft_targets=soft,
-        teacher_part=teacher_part,
-        **settings.loss_options(),
-    )
+    outputs = batch.X @ weight.T + bias if sparse else torch.addmm(bias, batch.X, weight.T)
+    loss, grad = settings.data_loss_and_gradient(full_logits(outputs, n_classes), batch)
     if weight.shape[0] == 1 and n_classes == 2:
-        grad = grad[:, 1:]
+        grad = grad[:, 1:]  # the binary [0, z] layout: only z is a parameter
     if sparse:
         grad_weight += (X_transposed @ grad).T
     else:
-        grad_weight.addmm_(grad.T, X)
+        grad_weight.addmm_(grad.T, batch.X)
     grad_bias += grad.sum(dim=0)
     return loss
 
@@ -344,29 +370,17 @@ def _fused_linear_evaluator(module, data, settings):
     X_transposed = data.X.t().to_sparse_csr() if sparse else None
 
     def evaluate():
-        grad_weight = torch.zeros_like(weight)
-        grad_bias = torch.zeros_like(bias)
+        gradients = (torch.zeros_like(weight), torch.zeros_like(bias))
         loss = torch.zeros((), dtype=weight.dtype, device=weight.device)
         with torch.no_grad():
             for start in range(0, n_samples, block):
-                rows = slice(start, start + block)
                 loss += _accumulate_linear_block(
-                    weight, bias,
-                    data.X if sparse else data.X[rows],
-                    X_transposed,
-                    data.y[rows],
-                    data.label_weight[rows],
-                    None if data.teacher_part is None else data.teacher_part[rows],
-                    None if data.soft_targets is None else data.soft_targets[rows],
-                    settings, data.n_classes, grad_weight, grad_bias,
+                    module, data.block(slice(start, start + block)), X_transposed, settings,
+                    data.n_classes, gradients,
                 )
-            scale = 1.0 / data.total_weight
-            loss *= scale
-            grad_weight *= scale
-            grad_bias *= scale
-            if settings.alpha > 0:
-                loss += settings.alpha * scale / 2.0 * (weight * weight).sum()
-                grad_weight += settings.alpha * scale * weight
+            grad_weight, grad_bias = (g.div_(data.total_weight) for g in gradients)
+            loss = loss / data.total_weight + settings.penalty([weight], data.total_weight)
+            settings.add_penalty_gradient_(grad_weight, weight, data.total_weight)
         if not bias.requires_grad:
             return loss, grad_weight.reshape(-1)
         return loss, torch.cat([grad_weight.reshape(-1), grad_bias])
@@ -383,19 +397,12 @@ def _linear_batch_step(module, batch, settings, n_classes, weight_norm, penalty_
     torch = import_torch()
     weight, bias = module.weight, module.bias
     with torch.no_grad():
-        grad_weight = torch.zeros_like(weight)
-        grad_bias = torch.zeros_like(bias)
-        loss = _accumulate_linear_block(
-            weight, bias, batch.X, None, batch.y, batch.label_weight, batch.teacher_part,
-            batch.soft_targets, settings, n_classes, grad_weight, grad_bias,
-        )
-        loss /= weight_norm
-        grad_weight /= weight_norm
-        if settings.alpha > 0:
-            loss += settings.alpha / (2.0 * penalty_norm) * (weight * weight).sum()
-            grad_weight.add_(weight, alpha=settings.alpha / penalty_norm)
-        weight.grad = grad_weight
-        bias.grad = grad_bias.div_(weight_norm) if bias.requires_grad else None
+        gradients = (torch.zeros_like(weight), torch.zeros_like(bias))
+        loss = _accumulate_linear_block(module, batch, None, settings, n_classes, gradients)
+        grad_weight, grad_bias = (g.div_(weight_norm) for g in gradients)
+        loss = loss / weight_norm + settings.penalty([weight], penalty_norm)
+        weight.grad = settings.add_penalty_gradient_(grad_weight, weight, penalty_norm)
+        bias.grad = grad_bias if bias.requires_grad else None
     return loss
 
 
@@ -525,10 +532,7 @@ def fit_adam(
                 )
             else:
                 optimizer.zero_grad(set_to_none=True)
-                loss = objective(
-                    module, batch.X, batch.y, batch.label_weight, batch.teacher_part,
-                    batch.soft_targets, settings, data.n_classes, batch_weight, data.total_weight,
-                )
+                loss = objective(module, batch, settings, data.n_classes, batch_weight, data.total_weight)
                 loss.backward()
             optimizer.step()
             epoch_loss += loss.detach() * batch_weight

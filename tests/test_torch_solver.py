@@ -189,10 +189,7 @@ def test_linear_batch_step_equals_autograd(n_classes, with_teacher, kind, fit_in
     batch_weight = float(batch.total_weight())
     module = random_linear_module(5, n_classes, fit_intercept=fit_intercept, seed=4)
     params = [p for p in module.parameters() if p.requires_grad]
-    loss_auto = solver.objective(
-        module, batch.X, batch.y, batch.label_weight, batch.teacher_part, batch.soft_targets,
-        settings, n_classes, batch_weight, data.total_weight,
-    )
+    loss_auto = solver.objective(module, batch, settings, n_classes, batch_weight, data.total_weight)
     loss_auto.backward()
     grads_auto = [p.grad.clone() for p in params]
     for p in params:
