@@ -4,9 +4,21 @@ import copy
 import functools
 import inspect
 
+from numbers import Real
+
 import numpy as np
 from sklearn.base import clone
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import _check_sample_weight, has_fit_parameter
+
+
+def check_not_a_class(value, name):
+    """Refuse an estimator or module class where a (fitted) instance is expected."""
+    if isinstance(value, type):
+        raise TypeError(
+            f"{name} must be an instance, got the class {value.__name__} itself. "
+            f"Pass {value.__name__}(...) (fitted, for a teacher) instead."
+        )
 
 
 def check_sample_weight(sample_weight, X):
@@ -118,6 +130,17 @@ class TeacherMixin:
     search cannot change the user's fitted teacher in place through
     ``teacher__*`` parameters; set a different ``teacher`` instead.
     """
+
+    #: Parameter constraints both estimators share.
+    _shared_parameter_constraints = {
+        "teacher_weight": [Interval(Real, 0, 1, closed="both")],
+        "fit_intercept": ["boolean"],
+    }
+
+    def _check_instances(self):
+        """The first step of every fit: teacher and student are objects, not classes."""
+        for name in ("teacher", "student"):
+            check_not_a_class(getattr(self, name), name)
 
     def __sklearn_clone__(self):
         params = self.get_params(deep=False)

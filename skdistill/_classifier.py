@@ -17,7 +17,6 @@ from ._base import TeacherMixin, atomic_fit, check_finite_predictions, check_sam
 from ._losses import LOSSES, row_weights
 from ._teacher import (
     align_teacher_columns,
-    check_not_a_class,
     classification_logits,
     softmax_at_temperature,
 )
@@ -211,14 +210,13 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
     """
 
     _parameter_constraints = {
+        **TeacherMixin._shared_parameter_constraints,
         "teacher": [HasMethods("predict_proba"), HasMethods("decision_function"), callable, None],
-        "teacher_weight": [Interval(Real, 0, 1, closed="both")],
         "temperature": [Interval(Real, 0, None, closed="neither")],
         "loss": [StrOptions(set(LOSSES))],
         "teacher_output_kind": [StrOptions({"auto", "proba", "logits"})],
         "student": [HasMethods(["forward", "parameters"]), HasMethods(["fit", "predict_proba"]), None],
         "alpha": [Interval(Real, 0, None, closed="left")],
-        "fit_intercept": ["boolean"],
         "solver": [StrOptions({"lbfgs", "adam"})],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
@@ -317,8 +315,7 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
         self : DistilledClassifier
             The fitted estimator.
         """
-        check_not_a_class(self.teacher, "teacher")
-        check_not_a_class(self.student, "student")
+        self._check_instances()
         kind = student_kind(self.student)
         if kind == ESTIMATOR:
             check_estimator_student(self.student, self.loss, self.temperature)

@@ -22,7 +22,7 @@ from ._base import (
     fit_takes_sample_weight,
     fit_with_sample_weight,
 )
-from ._teacher import check_not_a_class, regression_answers
+from ._teacher import regression_answers
 
 # Rows per block when accumulating the centred Gram matrix: large enough for
 # BLAS to run at full speed, small enough to avoid copying X whole.
@@ -407,13 +407,12 @@ class DistilledRegressor(TeacherMixin, RegressorMixin, BaseEstimator):
     """
 
     _parameter_constraints = {
+        **TeacherMixin._shared_parameter_constraints,
         "teacher": [HasMethods("predict"), callable, None],
-        "teacher_weight": [Interval(Real, 0, 1, closed="both")],
         "sigma": [Interval(Real, 0, None, closed="neither")],
         "sigma_teacher": [Interval(Real, 0, None, closed="neither")],
         "student": [HasMethods(["fit", "predict"]), None],
         "alpha": [Interval(Real, 0, None, closed="left")],
-        "fit_intercept": ["boolean"],
     }
 
     def __init__(
@@ -463,8 +462,7 @@ class DistilledRegressor(TeacherMixin, RegressorMixin, BaseEstimator):
         self : DistilledRegressor
             The fitted estimator.
         """
-        check_not_a_class(self.teacher, "teacher")
-        check_not_a_class(self.student, "student")
+        self._check_instances()
         X_raw = X
         X, y = validate_data(
             self, X, y, accept_sparse=["csr", "csc"], y_numeric=True, dtype=np.float64

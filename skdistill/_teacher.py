@@ -18,6 +18,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import _num_samples, check_array, check_is_fitted
 
+from ._base import check_not_a_class
 from ._torch_utils import (
     forward_in_chunks,
     inference_module,
@@ -279,15 +280,6 @@ def binary_logits(scores):
     score becomes two logit columns.
     """
     return np.column_stack([np.zeros_like(scores), scores])
-
-
-def check_not_a_class(value, name):
-    """Refuse an estimator or module class where a (fitted) instance is expected."""
-    if isinstance(value, type):
-        raise TypeError(
-            f"{name} must be an instance, got the class {value.__name__} itself. "
-            f"Pass {value.__name__}(...) (fitted, for a teacher) instead."
-        )
 
 
 def _used_mask(estimator, X, X_star, privileged_mask, teacher_output):
