@@ -4,7 +4,6 @@ import copy
 from numbers import Integral, Real
 
 import numpy as np
-from scipy.special import log_expit
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
@@ -13,7 +12,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _torch_solver as solver
-from ._base import TeacherMixin, atomic_fit, check_finite_predictions, check_sample_weight
+from ._base import TeacherMixin, atomic_fit, check_sample_weight
 from ._losses import LOSSES, row_weights
 from ._teacher import (
     align_teacher_columns,
@@ -23,22 +22,11 @@ from ._teacher import (
 from ._students import (
     ESTIMATOR,
     LINEAR,
-    TORCH,
+    STUDENTS,
     check_estimator_student,
-    estimator_proba,
-    export_linear_classifier,
     fit_estimator_student,
     student_kind,
 )
-from ._torch_utils import module_dtype_and_device, restore_training_modes, training_modes
-
-
-def _log_softmax(scores):
-    # Plain numpy: scipy.special.log_softmax looks torch up in sys.modules for
-    # array-API dispatch and fails where torch is blocked with
-    # sys.modules["torch"] = None, and predicting must work without torch.
-    shifted = scores - scores.max(axis=1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
 
 class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
@@ -395,7 +383,8 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
         device = solver.resolve_device(self.device)
         dtype = solver.torch_dtype(self.dtype)
         n_classes = len(self.classes_)
-        module = self._initial_module(X.shape[1], n_classes, dtype, device)
+        student = STUDENTS[student_kind(self.student)]
+        module = student.initial_module(self, X.shape[1], n_classes, dtype=dtype, device=device)
         settings = solver.LossSettings(
             alpha=self.alpha, temperature=self.temperature, kind=self.loss, epsilon=self.epsilon
         )
@@ -456,19 +445,7 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
             "best_loss_": min(history.loss_curve),
             "validation_scores_": history.validation_scores,
         }
-        if self.student is not None:
-            # Kept in eval mode, so that predicting (from any thread) never
-            # switches modes; the training modes are kept for warm starts.
-            modes = training_modes(module)
-            self._store_fitted(TORCH, student_=module.eval(), _student_training_modes=modes, **history_state)
-        else:
-            # Numpy fitted state: a linear student predicts and pickles without torch.
-            self._store_fitted(
-                LINEAR,
-                coef_=module.weight.detach().cpu().double().numpy().copy(),
-                intercept_=module.bias.detach().cpu().double().numpy().copy(),
-                **history_state,
-            )
+        self._store_fitted(student.kind, **student.fitted_state(module), **history_state)
 
     def _validation_split(self, y, random_state):
         """Stratified train and validation rows for early stopping."""
@@ -490,27 +467,6 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
             random_state=random_state.randint(np.iinfo(np.int32).max),
         )
 
-    def _initial_module(self, n_features, n_classes, dtype, device):
-        if self.student is not None:
-            if self.warm_start and hasattr(self, "student_"):
-                # A copy: the fitted student_ stays as it is if this fit fails.
-                module = copy.deepcopy(self.student_)
-                restore_training_modes(module, self._student_training_modes)
-            else:
-                # The user's module stays untouched, modes included: a copy is
-                # trained in the modes it was given (a frozen BatchNorm stays frozen).
-                module = copy.deepcopy(self.student)
-            return module.to(device=device, dtype=dtype)
-        module = solver.make_linear_module(
-            n_features, n_classes, fit_intercept=self.fit_intercept, dtype=dtype, device=device
-        )
-        if self.warm_start and hasattr(self, "coef_"):
-            torch = solver.import_torch()
-            with torch.no_grad():
-                module.weight.copy_(torch.as_tensor(self.coef_))
-                module.bias.copy_(torch.as_tensor(self.intercept_))
-        return module
-
     # Fitted attributes that belong to one kind of student or its training.
     _STUDENT_STATE = (
         "coef_", "intercept_", "student_", "_student_training_modes", "_student_param",
@@ -529,9 +485,10 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
             state["_student_param"] = self.student  # what a warm start must continue from
         self.__dict__.update(state, _student_kind=kind)
 
-    def _fitted_kind(self):
+    def _fitted_student(self):
+        """The behaviour of the fitted kind of student (see ``_students``)."""
         check_is_fitted(self)
-        return self._student_kind
+        return STUDENTS[self._student_kind]
 
     def decision_function(self, X):
         """Student logits at T = 1.
@@ -549,22 +506,8 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
             classes), with probability zero floored at the smallest normal
             float.
         """
-        kind = self._fitted_kind()
-        if kind == ESTIMATOR:
-            log_proba = np.log(np.maximum(self.predict_proba(X), np.finfo(np.float64).tiny))
-            return log_proba[:, 1] - log_proba[:, 0] if len(self.classes_) == 2 else log_proba
-        X = validate_data(self, X, accept_sparse="csr", reset=False, dtype=[np.float64, np.float32])
-        if kind == TORCH:
-            dtype, device = module_dtype_and_device(self.student_)
-            logits = solver.predict_logits(self.student_, X, len(self.classes_), dtype=dtype, device=device)
-            scores = logits[:, 1] - logits[:, 0] if len(self.classes_) == 2 else logits
-        else:
-            # Multiply in X's precision: float32 X times the float64 coef_ would
-            # first copy the whole of X to float64.
-            with np.errstate(over="ignore", invalid="ignore"):
-                scores = np.asarray(X @ self.coef_.T.astype(X.dtype, copy=False)) + self.intercept_
-            scores = scores[:, 0] if scores.shape[1] == 1 else scores
-        return check_finite_predictions(scores, self)
+        return self._fitted_student().decision_function(self, X)
+
 
     def predict_log_proba(self, X):
         """Logarithm of the student's class probabilities at T = 1.
@@ -579,13 +522,8 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
         log_proba : ndarray of shape (n_samples, n_classes)
             Columns follow ``classes_``.
         """
-        if self._fitted_kind() == ESTIMATOR:
-            with np.errstate(divide="ignore"):
-                return np.log(self.predict_proba(X))
-        scores = self.decision_function(X)
-        if scores.ndim == 1:
-            return np.column_stack([log_expit(-scores), log_expit(scores)])
-        return _log_softmax(scores)
+        return self._fitted_student().predict_log_proba(self, X)
+
 
     def predict_proba(self, X):
         """Student's class probabilities at T = 1.
@@ -600,11 +538,8 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
         proba : ndarray of shape (n_samples, n_classes)
             Columns follow ``classes_``.
         """
-        if self._fitted_kind() == ESTIMATOR:
-            # Same checks of X as fit; the student gets X as the caller gave it.
-            validate_data(self, X, accept_sparse=True, reset=False, dtype=None)
-            return check_finite_predictions(estimator_proba(self.student_, self.classes_, X), self)
-        return np.exp(self.predict_log_proba(X))
+        return self._fitted_student().predict_proba(self, X)
+
 
     def predict(self, X):
         """Predict class labels.
@@ -619,12 +554,8 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
         y_pred : ndarray of shape (n_samples,)
             Labels from ``classes_``.
         """
-        if self._fitted_kind() == ESTIMATOR:
-            return self.classes_[self.predict_proba(X).argmax(axis=1)]
-        scores = self.decision_function(X)
-        if scores.ndim == 1:
-            return self.classes_[(scores > 0).astype(int)]
-        return self.classes_[scores.argmax(axis=1)]
+        return self._fitted_student().predict(self, X)
+
 
     def export_student(self):
         """The fitted student as a plain object, without the teacher and without skdistill.
@@ -642,10 +573,7 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
             T = 1) for a torch student; a copy of the fitted scikit-learn
             clone for a scikit-learn student.
         """
-        kind = self._fitted_kind()
-        if kind == LINEAR:
-            return export_linear_classifier(self)
-        return copy.deepcopy(self.student_)
+        return self._fitted_student().export(self)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

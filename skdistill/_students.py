@@ -145,3 +145,186 @@ def _copy_fitted(source, target, names):
         if hasattr(source, name):
             value = getattr(source, name)
             setattr(target, name, value.copy() if isinstance(value, np.ndarray) else value)
+
+
+# ---------------------------------------------------------------------------
+# Each kind's behaviour: the initial module it trains (torch kinds), the
+# fitted state it stores, how it predicts and what it exports. The
+# estimator holds the fitted state; these classes hold no state of their own.
+# ---------------------------------------------------------------------------
+
+
+def _log_softmax(scores):
+    # Plain numpy: scipy.special.log_softmax looks torch up in sys.modules for
+    # array-API dispatch and fails where torch is blocked with
+    # sys.modules["torch"] = None, and predicting must work without torch.
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+def _log_expit(scores):
+    # log(sigmoid(d)) without overflow, in plain numpy for the same reason.
+    return -np.logaddexp(0.0, -scores)
+
+
+class _LogitStudent:
+    """A student whose logits are known: probabilities follow from them."""
+
+    @classmethod
+    def predict_log_proba(cls, estimator, X):
+        scores = cls.decision_function(estimator, X)
+        if scores.ndim == 1:
+            return np.column_stack([_log_expit(-scores), _log_expit(scores)])
+        return _log_softmax(scores)
+
+    @classmethod
+    def predict_proba(cls, estimator, X):
+        return np.exp(cls.predict_log_proba(estimator, X))
+
+    @classmethod
+    def predict(cls, estimator, X):
+        scores = cls.decision_function(estimator, X)
+        if scores.ndim == 1:
+            return estimator.classes_[(scores > 0).astype(int)]
+        return estimator.classes_[scores.argmax(axis=1)]
+
+    @staticmethod
+    def _validated(estimator, X):
+        from sklearn.utils.validation import validate_data
+
+        return validate_data(estimator, X, accept_sparse="csr", reset=False, dtype=[np.float64, np.float32])
+
+
+class LinearStudent(_LogitStudent):
+    """``student=None``: the linear softmax, stored as numpy ``coef_`` and ``intercept_``."""
+
+    kind = LINEAR
+
+    @staticmethod
+    def initial_module(estimator, n_features, n_classes, *, dtype, device):
+        from . import _torch_solver as solver
+
+        module = solver.make_linear_module(
+            n_features, n_classes, fit_intercept=estimator.fit_intercept, dtype=dtype, device=device
+        )
+        if estimator.warm_start and hasattr(estimator, "coef_"):
+            torch = solver.import_torch()
+            with torch.no_grad():
+                module.weight.copy_(torch.as_tensor(estimator.coef_))
+                module.bias.copy_(torch.as_tensor(estimator.intercept_))
+        return module
+
+    @staticmethod
+    def fitted_state(module):
+        # Numpy fitted state: a linear student predicts and pickles without torch.
+        return {
+            "coef_": module.weight.detach().cpu().double().numpy().copy(),
+            "intercept_": module.bias.detach().cpu().double().numpy().copy(),
+        }
+
+    @classmethod
+    def decision_function(cls, estimator, X):
+        from ._base import check_finite_predictions
+
+        X = cls._validated(estimator, X)
+        # Multiply in X's precision: float32 X times the float64 coef_ would
+        # first copy the whole of X to float64.
+        with np.errstate(over="ignore", invalid="ignore"):
+            scores = np.asarray(X @ estimator.coef_.T.astype(X.dtype, copy=False)) + estimator.intercept_
+        scores = scores[:, 0] if scores.shape[1] == 1 else scores
+        return check_finite_predictions(scores, estimator)
+
+    @staticmethod
+    def export(estimator):
+        return export_linear_classifier(estimator)
+
+
+class TorchStudent(_LogitStudent):
+    """A ``torch.nn.Module`` of logits, trained on a copy and stored as ``student_``."""
+
+    kind = TORCH
+
+    @staticmethod
+    def initial_module(estimator, n_features, n_classes, *, dtype, device):
+        import copy
+
+        from ._torch_utils import restore_training_modes
+
+        if estimator.warm_start and hasattr(estimator, "student_"):
+            # A copy: the fitted student_ stays as it is if this fit fails.
+            module = copy.deepcopy(estimator.student_)
+            restore_training_modes(module, estimator._student_training_modes)
+        else:
+            # The user's module stays untouched, modes included: a copy is
+            # trained in the modes it was given (a frozen BatchNorm stays frozen).
+            module = copy.deepcopy(estimator.student)
+        return module.to(device=device, dtype=dtype)
+
+    @staticmethod
+    def fitted_state(module):
+        from ._torch_utils import training_modes
+
+        # Kept in eval mode, so that predicting (from any thread) never
+        # switches modes; the training modes are kept for warm starts.
+        modes = training_modes(module)
+        return {"student_": module.eval(), "_student_training_modes": modes}
+
+    @classmethod
+    def decision_function(cls, estimator, X):
+        from . import _torch_solver as solver
+        from ._base import check_finite_predictions
+        from ._torch_utils import module_dtype_and_device
+
+        X = cls._validated(estimator, X)
+        dtype, device = module_dtype_and_device(estimator.student_)
+        logits = solver.predict_logits(estimator.student_, X, len(estimator.classes_), dtype=dtype, device=device)
+        scores = logits[:, 1] - logits[:, 0] if len(estimator.classes_) == 2 else logits
+        return check_finite_predictions(scores, estimator)
+
+    @staticmethod
+    def export(estimator):
+        import copy
+
+        return copy.deepcopy(estimator.student_)
+
+
+class EstimatorStudent:
+    """A scikit-learn classifier fitted on the expanded rows, stored as ``student_``."""
+
+    kind = ESTIMATOR
+
+    @staticmethod
+    def predict_proba(estimator, X):
+        from sklearn.utils.validation import validate_data
+
+        from ._base import check_finite_predictions
+
+        # Same checks of X as fit; the student gets X as the caller gave it.
+        validate_data(estimator, X, accept_sparse=True, reset=False, dtype=None)
+        return check_finite_predictions(estimator_proba(estimator.student_, estimator.classes_, X), estimator)
+
+    @classmethod
+    def predict_log_proba(cls, estimator, X):
+        with np.errstate(divide="ignore"):
+            return np.log(cls.predict_proba(estimator, X))
+
+    @classmethod
+    def decision_function(cls, estimator, X):
+        # Log-probabilities (log-odds for two classes), zero floored at the
+        # smallest normal float: the student's logits are out of reach.
+        log_proba = np.log(np.maximum(cls.predict_proba(estimator, X), np.finfo(np.float64).tiny))
+        return log_proba[:, 1] - log_proba[:, 0] if len(estimator.classes_) == 2 else log_proba
+
+    @classmethod
+    def predict(cls, estimator, X):
+        return estimator.classes_[cls.predict_proba(estimator, X).argmax(axis=1)]
+
+    @staticmethod
+    def export(estimator):
+        import copy
+
+        return copy.deepcopy(estimator.student_)
+
+
+#: The behaviour of each kind of student, by kind.
+STUDENTS = {cls.kind: cls for cls in (LinearStudent, TorchStudent, EstimatorStudent)}
