@@ -21,6 +21,23 @@ def check_not_a_class(value, name):
         )
 
 
+def select_rows(data, indices):
+    """Rows ``indices`` of ``data``: an array, DataFrame, list or any sparse matrix.
+
+    ``_safe_indexing`` takes arrays, DataFrames, lists and row-indexable
+    sparse matrices; other sparse formats (COO, DIA, BSR) become CSR first,
+    and any other array-like (an object with only ``__array__``) an ndarray.
+    """
+    import scipy.sparse as sp
+    from sklearn.utils import _safe_indexing
+
+    if sp.issparse(data) and data.format not in ("csr", "csc"):
+        data = data.tocsr()
+    elif not hasattr(data, "shape") and not isinstance(data, (list, tuple)):
+        data = np.asarray(data)
+    return _safe_indexing(data, indices)
+
+
 def check_sample_weight(sample_weight, X):
     """Validated float64 ``sample_weight`` of shape (n_samples,), never negative.
 

@@ -24,7 +24,6 @@ from ._students import (
     LINEAR,
     STUDENTS,
     check_estimator_student,
-    fit_estimator_student,
     student_kind,
 )
 
@@ -83,12 +82,25 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
         rows that are non-negative and sum to one (within 1e-6) as
         probabilities, and a 1-D output within [0, 1] as the probability of
         ``classes_[1]``; anything else as logits.
-    student : torch.nn.Module, default=None
+    student : torch.nn.Module or classifier, default=None
         None trains a linear softmax student ``z(x) = W x + b`` whose fitted
         state is numpy (``coef_``, ``intercept_``). A ``torch.nn.Module``
         mapping a float tensor of shape (n, n_features) to one logit per
         class (or one logit for two classes) is trained instead; a copy of
-        it, in its given initial state, is fitted into ``student_``.
+        it, in its given initial state and submodule modes, is fitted into
+        ``student_``. A scikit-learn classifier with ``predict_proba`` whose
+        ``fit`` takes ``sample_weight`` (a ``Pipeline``: its last step) is
+        fitted as a clone on copies of the rows: each row's label with
+        weight ``w (1 - teacher_weight)`` (``w`` outside the privileged
+        rows) and, on privileged rows, each class ``k`` with weight
+        ``w teacher_weight s_k``, at most ``K + 1`` copies of ``X`` (copies
+        of weight zero are left out). That weighted log-loss is the
+        objective with the student at T = 1, so such a student needs
+        ``loss="generalized"`` (or ``temperature=1``); it gets ``X`` as
+        given (missing values and categories are its own business), sees
+        copies of rows (mind n-dependent defaults such as
+        ``HistGradientBoostingClassifier``'s automatic early stopping), and
+        ``warm_start`` does not apply to it.
     alpha : float, default=1.0
         L2 penalty on the weights (not the intercept). The objective is
         divided by the total sample weight, so ``alpha = 1 / C`` of
@@ -147,10 +159,13 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
         ``LogisticRegression``).
     intercept_ : ndarray of shape (1,) or (n_classes,)
         Intercepts of the linear student.
-    student_ : torch.nn.Module
-        The fitted torch student (when ``student`` is given).
+    student_ : torch.nn.Module or classifier
+        The fitted torch student (in eval mode) or the fitted clone of a
+        scikit-learn student (when ``student`` is given).
     n_iter_ : int
-        L-BFGS iterations or Adam epochs run.
+        L-BFGS iterations or Adam epochs run (linear and torch students;
+        ``n_iter_``, ``loss_curve_``, ``best_loss_`` and
+        ``validation_scores_`` are not set for a scikit-learn student).
     loss_curve_ : list of float
         The objective after each iteration or epoch.
     validation_scores_ : list of float or None
@@ -309,7 +324,12 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
             check_estimator_student(self.student, self.loss, self.temperature)
         previous = self._warm_start_layout() if self.warm_start and kind != ESTIMATOR else None
         X_raw = X
-        X, y = validate_data(self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32])
+        if kind == ESTIMATOR:
+            # The student gets X as the caller gave it and checks it itself
+            # (missing values, categories); here only its shape and names.
+            X, y = validate_data(self, X, y, accept_sparse=True, dtype=None, ensure_all_finite=False)
+        else:
+            X, y = validate_data(self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32])
         check_classification_targets(y)
         classes, y_encoded = np.unique(y, return_inverse=True)
         if len(classes) < 2:
@@ -337,15 +357,12 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
             soft_targets = np.zeros((X.shape[0], len(classes)))
             soft_targets[privileged.mask] = softmax_at_temperature(logits, self.temperature)
             label_weight, teacher_part = row_weights(sample_weight, privileged.mask, self.teacher_weight)
-        self.classes_ = classes
-        self.privileged_mask_ = privileged.mask
+        problem = {"classes_": classes, "privileged_mask_": privileged.mask}
         if kind == ESTIMATOR:
-            fitted = fit_estimator_student(
-                self.student, X_raw, y_encoded, classes, label_weight, teacher_part, soft_targets
-            )
-            self._store_fitted(ESTIMATOR, student_=fitted)
+            state = STUDENTS[ESTIMATOR].fit(self, X_raw, y_encoded, classes, label_weight, teacher_part, soft_targets)
         else:
-            self._train(X, y_encoded, label_weight, teacher_part, soft_targets)
+            state = self._train(X, y_encoded, len(classes), label_weight, teacher_part, soft_targets)
+        self._store_fitted(kind, **problem, **state)
         return self
 
     def _warm_start_layout(self):
@@ -378,11 +395,11 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
                 "warm_start=False (or clone the estimator) to start afresh."
             )
 
-    def _train(self, X, y, label_weight, teacher_part, soft_targets):
+    def _train(self, X, y, n_classes, label_weight, teacher_part, soft_targets):
+        """Train a linear or torch student; return its fitted state (nothing is set here)."""
         torch = solver.import_torch()
         device = solver.resolve_device(self.device)
         dtype = solver.torch_dtype(self.dtype)
-        n_classes = len(self.classes_)
         student = STUDENTS[student_kind(self.student)]
         module = student.initial_module(self, X.shape[1], n_classes, dtype=dtype, device=device)
         settings = solver.LossSettings(
@@ -397,7 +414,7 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
             random_state = check_random_state(self.random_state)
         validation = None
         if self.solver == "adam" and self.early_stopping:
-            train_idx, val_idx = self._validation_split(y, random_state)
+            train_idx, val_idx = self._validation_split(y, n_classes, random_state)
             validation = (
                 # X[val_idx] is a copy of ours: the tensor may share it.
                 solver.as_tensor(X[val_idx], dtype=dtype, device=device, share_memory=True),
@@ -408,11 +425,9 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
                 soft_targets, teacher_part = soft_targets[train_idx], teacher_part[train_idx]
         data = solver.build_training_data(
             X, y, label_weight, teacher_part, soft_targets, n_classes, dtype=dtype, device=device,
-            # The linear student never writes to X; a user's module might.
-            share_memory=self.student is None,
+            share_memory=student.shares_input_memory,
         )
-        if self.student is not None:
-            solver.check_student(module, data)
+        student.check(module, data)
         optimizer_state = None
         if self.solver == "lbfgs":
             history = solver.fit_lbfgs(module, data, settings, max_iter=self.max_iter, tol=self.tol, verbose=self.verbose)
@@ -435,21 +450,19 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
                 optimizer_state=previous_state,
             )
             optimizer_state = history.optimizer_state
-        # Fitted state only from here on: training succeeded.
-        self._random_state = random_state
-        self._optimizer_state = optimizer_state
-        self._fit_intercept = self.fit_intercept
-        history_state = {
+        return {
+            **student.fitted_state(module),
             "n_iter_": history.n_iter,
             "loss_curve_": history.loss_curve,
             "best_loss_": min(history.loss_curve),
             "validation_scores_": history.validation_scores,
+            "_random_state": random_state,
+            "_optimizer_state": optimizer_state,
         }
-        self._store_fitted(student.kind, **student.fitted_state(module), **history_state)
 
-    def _validation_split(self, y, random_state):
+    def _validation_split(self, y, n_classes, random_state):
         """Stratified train and validation rows for early stopping."""
-        n_samples, n_classes = y.shape[0], len(self.classes_)
+        n_samples = y.shape[0]
         n_validation = int(np.ceil(self.validation_fraction * n_samples))
         smallest = int(np.bincount(y, minlength=n_classes).min())
         if n_validation < n_classes or n_samples - n_validation < n_classes or smallest < 2:
@@ -471,6 +484,7 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
     _STUDENT_STATE = (
         "coef_", "intercept_", "student_", "_student_training_modes", "_student_param",
         "n_iter_", "loss_curve_", "best_loss_", "validation_scores_",
+        "_random_state", "_optimizer_state",
     )
 
     def _store_fitted(self, kind, **state):
@@ -483,7 +497,9 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
             self.__dict__.pop(name, None)
         if kind != LINEAR:
             state["_student_param"] = self.student  # what a warm start must continue from
-        self.__dict__.update(state, _student_kind=kind)
+        # The parameters the fitted state was made with (export_student, warm starts).
+        state.update(_student_kind=kind, _fit_intercept=self.fit_intercept, _alpha=self.alpha)
+        self.__dict__.update(state)
 
     def _fitted_student(self):
         """The behaviour of the fitted kind of student (see ``_students``)."""
@@ -508,7 +524,6 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
         """
         return self._fitted_student().decision_function(self, X)
 
-
     def predict_log_proba(self, X):
         """Logarithm of the student's class probabilities at T = 1.
 
@@ -523,7 +538,6 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
             Columns follow ``classes_``.
         """
         return self._fitted_student().predict_log_proba(self, X)
-
 
     def predict_proba(self, X):
         """Student's class probabilities at T = 1.
@@ -540,7 +554,6 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
         """
         return self._fitted_student().predict_proba(self, X)
 
-
     def predict(self, X):
         """Predict class labels.
 
@@ -555,7 +568,6 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
             Labels from ``classes_``.
         """
         return self._fitted_student().predict(self, X)
-
 
     def export_student(self):
         """The fitted student as a plain object, without the teacher and without skdistill.

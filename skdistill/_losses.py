@@ -23,9 +23,6 @@ PROBABILISTIC = "probabilistic"
 HINTON = "hinton"
 GENERALIZED = "generalized"
 LOSSES = (DISTILL, PROBABILISTIC, HINTON, GENERALIZED)
-# Conventions whose soft term compares the teacher with the student at T0
-# rather than at T = 1: they need the student's logits.
-STUDENT_AT_TEMPERATURE = (DISTILL, PROBABILISTIC, HINTON)
 
 
 def soft_term_form(kind, temperature):

@@ -81,7 +81,7 @@ def _precision_ratio(sigma, sigma_teacher):
             f"relative precision (sigma / sigma_teacher)**2 that float64 cannot hold "
             f"({'overflow' if not np.isfinite(ratio) else 'underflow'}). Only their ratio "
             "matters: keep it within 1e-150 to 1e150, or use teacher_weight=0 (labels "
-            "only) or teacher_weight=1 (teacher only)."
+            "only)."
         )
     return float(ratio)
 
@@ -138,7 +138,6 @@ def _non_constant_columns(X, weights, centred):
     rows = weights > 0
     if centred is None:  # sparse: column minimum and maximum count the implicit zeros
         X_rows = X[rows] if not rows.all() else X
-        X_rows = X_rows.tocsc()
         return np.asarray(X_rows.max(axis=0).toarray()).ravel() != np.asarray(X_rows.min(axis=0).toarray()).ravel()
     gram, x_mean = centred
     keep = np.ones(X.shape[1], dtype=bool)
@@ -204,7 +203,9 @@ def _sparse_lsqr(X, y, weights, alpha, fit_intercept, keep):
     # Scaling changes which solution is the minimum-norm one of a singular
     # problem, so only columns whose squares would leave float64's range are
     # scaled; the others keep LinearRegression's minimum norm.
-    largest = np.asarray(abs(X).max(axis=0).toarray()).ravel()
+    largest = np.maximum(
+        np.asarray(X.max(axis=0).toarray()).ravel(), -np.asarray(X.min(axis=0).toarray()).ravel()
+    )
     extreme = (largest > 0) & ((largest < 2.0**-256) | (largest > 2.0**256))
     scale = np.ones(X.shape[1])
     scale[extreme] = np.exp2(np.round(np.log2(largest[extreme])))
@@ -501,7 +502,7 @@ class DistilledRegressor(TeacherMixin, RegressorMixin, BaseEstimator):
         # Prediction follows the fitted state: only this fit's kind of student remains.
         for name in ("coef_", "intercept_", "student_"):
             self.__dict__.pop(name, None)
-        self.__dict__.update(fitted)
+        self.__dict__.update(fitted, _alpha=self.alpha, _fit_intercept=self.fit_intercept)
         self.privileged_mask_ = privileged.mask
         return self
 
@@ -547,10 +548,11 @@ class DistilledRegressor(TeacherMixin, RegressorMixin, BaseEstimator):
             return copy.deepcopy(self.student_)
         from sklearn.linear_model import LinearRegression, Ridge
 
-        if self.alpha == 0:
-            exported = LinearRegression(fit_intercept=self.fit_intercept)
+        # The parameters of the fit, not the current ones.
+        if self._alpha == 0:
+            exported = LinearRegression(fit_intercept=self._fit_intercept)
         else:
-            exported = Ridge(alpha=self.alpha, fit_intercept=self.fit_intercept)
+            exported = Ridge(alpha=self._alpha, fit_intercept=self._fit_intercept)
         exported.coef_ = self.coef_.copy()
         exported.intercept_ = self.intercept_
         exported.n_features_in_ = self.n_features_in_

@@ -14,13 +14,16 @@ This module imports nothing of torch: a fitted linear or scikit-learn
 student predicts and pickles without it.
 """
 
+import copy
+
 import numpy as np
 from sklearn.base import clone
-from sklearn.utils import _safe_indexing
+from sklearn.utils.validation import validate_data
 
-from ._base import fit_takes_sample_weight, fit_with_sample_weight
+from . import _torch_solver as solver
+from ._base import check_finite_predictions, fit_takes_sample_weight, fit_with_sample_weight, select_rows
 from ._losses import GENERALIZED, PROBABILISTIC
-from ._torch_utils import is_torch_module
+from ._torch_utils import is_torch_module, module_dtype_and_device, restore_training_modes, training_modes
 
 LINEAR, TORCH, ESTIMATOR = "linear", "torch", "estimator"
 
@@ -97,13 +100,9 @@ def expand_rows(X, y, classes, label_weight, teacher_part, soft_targets):
             weights.append(teacher_part[privileged] * soft_targets[privileged, k])
     rows, labels, weights = (np.concatenate(part) for part in (rows, labels, weights))
     kept = weights > 0
-    return _safe_indexing(X, rows[kept]), labels[kept], weights[kept]
-
-
-def fit_estimator_student(student, X, y, classes, label_weight, teacher_part, soft_targets):
-    """A fitted clone of the scikit-learn ``student`` on the expanded rows."""
-    X_expanded, y_expanded, weights = expand_rows(X, y, classes, label_weight, teacher_part, soft_targets)
-    return fit_with_sample_weight(clone(student), X_expanded, y_expanded, weights)
+    if kept.all() and rows.size == n_samples:
+        return X, labels, weights  # no teacher: the rows themselves, no copy
+    return select_rows(X, rows[kept]), labels[kept], weights[kept]
 
 
 def estimator_proba(fitted, classes, X):
@@ -128,7 +127,7 @@ def export_linear_classifier(estimator):
     from sklearn.linear_model import LogisticRegression
 
     exported = LogisticRegression(
-        C=np.inf if estimator.alpha == 0 else 1.0 / estimator.alpha,
+        C=np.inf if estimator._alpha == 0 else 1.0 / estimator._alpha,
         fit_intercept=estimator._fit_intercept,
         max_iter=estimator.max_iter,
         tol=estimator.tol,
@@ -170,6 +169,13 @@ def _log_expit(scores):
 class _LogitStudent:
     """A student whose logits are known: probabilities follow from them."""
 
+    #: Whether the training tensor of X may share the caller's memory.
+    shares_input_memory = False
+
+    @staticmethod
+    def check(module, data):
+        """Refuse a module that does not fit the data (before training)."""
+
     @classmethod
     def predict_log_proba(cls, estimator, X):
         scores = cls.decision_function(estimator, X)
@@ -190,8 +196,6 @@ class _LogitStudent:
 
     @staticmethod
     def _validated(estimator, X):
-        from sklearn.utils.validation import validate_data
-
         return validate_data(estimator, X, accept_sparse="csr", reset=False, dtype=[np.float64, np.float32])
 
 
@@ -199,11 +203,10 @@ class LinearStudent(_LogitStudent):
     """``student=None``: the linear softmax, stored as numpy ``coef_`` and ``intercept_``."""
 
     kind = LINEAR
+    shares_input_memory = True  # its passes never write to X
 
     @staticmethod
     def initial_module(estimator, n_features, n_classes, *, dtype, device):
-        from . import _torch_solver as solver
-
         module = solver.make_linear_module(
             n_features, n_classes, fit_intercept=estimator.fit_intercept, dtype=dtype, device=device
         )
@@ -224,8 +227,6 @@ class LinearStudent(_LogitStudent):
 
     @classmethod
     def decision_function(cls, estimator, X):
-        from ._base import check_finite_predictions
-
         X = cls._validated(estimator, X)
         # Multiply in X's precision: float32 X times the float64 coef_ would
         # first copy the whole of X to float64.
@@ -245,11 +246,11 @@ class TorchStudent(_LogitStudent):
     kind = TORCH
 
     @staticmethod
+    def check(module, data):
+        solver.check_student(module, data)
+
+    @staticmethod
     def initial_module(estimator, n_features, n_classes, *, dtype, device):
-        import copy
-
-        from ._torch_utils import restore_training_modes
-
         if estimator.warm_start and hasattr(estimator, "student_"):
             # A copy: the fitted student_ stays as it is if this fit fails.
             module = copy.deepcopy(estimator.student_)
@@ -262,8 +263,6 @@ class TorchStudent(_LogitStudent):
 
     @staticmethod
     def fitted_state(module):
-        from ._torch_utils import training_modes
-
         # Kept in eval mode, so that predicting (from any thread) never
         # switches modes; the training modes are kept for warm starts.
         modes = training_modes(module)
@@ -271,10 +270,6 @@ class TorchStudent(_LogitStudent):
 
     @classmethod
     def decision_function(cls, estimator, X):
-        from . import _torch_solver as solver
-        from ._base import check_finite_predictions
-        from ._torch_utils import module_dtype_and_device
-
         X = cls._validated(estimator, X)
         dtype, device = module_dtype_and_device(estimator.student_)
         logits = solver.predict_logits(estimator.student_, X, len(estimator.classes_), dtype=dtype, device=device)
@@ -283,8 +278,6 @@ class TorchStudent(_LogitStudent):
 
     @staticmethod
     def export(estimator):
-        import copy
-
         return copy.deepcopy(estimator.student_)
 
 
@@ -294,17 +287,30 @@ class EstimatorStudent:
     kind = ESTIMATOR
 
     @staticmethod
-    def predict_proba(estimator, X):
-        from sklearn.utils.validation import validate_data
+    def fit(estimator, X, y, classes, label_weight, teacher_part, soft_targets):
+        """The fitted state: a clone of the student fitted on the expanded rows."""
+        X_expanded, y_expanded, weights = expand_rows(X, y, classes, label_weight, teacher_part, soft_targets)
+        return {"student_": fit_with_sample_weight(clone(estimator.student), X_expanded, y_expanded, weights)}
 
-        from ._base import check_finite_predictions
+    @staticmethod
+    def _checked(estimator, X):
+        # The same checks of X as fit; the student gets X as the caller gave it.
+        validate_data(estimator, X, accept_sparse=True, reset=False, dtype=None, ensure_all_finite=False)
+        return X
 
-        # Same checks of X as fit; the student gets X as the caller gave it.
-        validate_data(estimator, X, accept_sparse=True, reset=False, dtype=None)
+    @staticmethod
+    def _knows_every_class(estimator):
+        return np.array_equal(getattr(estimator.student_, "classes_", estimator.classes_), estimator.classes_)
+
+    @classmethod
+    def predict_proba(cls, estimator, X):
+        X = cls._checked(estimator, X)
         return check_finite_predictions(estimator_proba(estimator.student_, estimator.classes_, X), estimator)
 
     @classmethod
     def predict_log_proba(cls, estimator, X):
+        if cls._knows_every_class(estimator) and hasattr(estimator.student_, "predict_log_proba"):
+            return estimator.student_.predict_log_proba(cls._checked(estimator, X))
         with np.errstate(divide="ignore"):
             return np.log(cls.predict_proba(estimator, X))
 
@@ -317,12 +323,14 @@ class EstimatorStudent:
 
     @classmethod
     def predict(cls, estimator, X):
+        # The student's own decision (SVC(probability=True) does not decide
+        # by its Platt probabilities), so that export_student predicts the same.
+        if cls._knows_every_class(estimator):
+            return np.asarray(estimator.student_.predict(cls._checked(estimator, X)))
         return estimator.classes_[cls.predict_proba(estimator, X).argmax(axis=1)]
 
     @staticmethod
     def export(estimator):
-        import copy
-
         return copy.deepcopy(estimator.student_)
 
 

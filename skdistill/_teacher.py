@@ -15,10 +15,9 @@ import scipy.sparse as sp
 from scipy.special import log_softmax
 from sklearn.base import BaseEstimator, is_classifier
 from sklearn.exceptions import NotFittedError
-from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import _num_samples, check_array, check_is_fitted
 
-from ._base import check_not_a_class
+from ._base import check_not_a_class, select_rows
 from ._torch_utils import (
     forward_in_chunks,
     inference_module,
@@ -166,14 +165,7 @@ def validate_privileged(
 
 
 def _rows(data, mask):
-    # _safe_indexing takes arrays, dataframes, lists and row-indexable sparse
-    # matrices; other sparse formats become CSR, and any other array-like (an
-    # object with only __array__) an ndarray.
-    if sp.issparse(data) and data.format not in ("csr", "csc"):
-        data = data.tocsr()
-    elif not hasattr(data, "shape") and not isinstance(data, (list, tuple)):
-        data = np.asarray(data)
-    return _safe_indexing(data, np.flatnonzero(mask))
+    return select_rows(data, np.flatnonzero(mask))
 
 
 def _call_torch(module, X_rows):

@@ -153,6 +153,11 @@ class TrainingData:
     # Sparse X only: a COO copy made once, since torch cannot select rows of a
     # CSR tensor on every version.
     X_coo: object = None
+    # Per-row total weight on the host: batch weights without a device sync.
+    row_weight: np.ndarray | None = None
+    # Set by check_student when the module writes to its input: it then gets
+    # a fresh copy of X at each full-batch evaluation.
+    writes_input: bool = False
 
     def batch(self, index):
         """The rows ``index`` (a tensor of row numbers) as a :class:`Batch`."""
@@ -197,6 +202,7 @@ def build_training_data(
         soft_targets=torch.as_tensor(soft_targets, **to) if has_teacher else None,
         n_classes=n_classes,
         total_weight=float(np.sum(label_weight) + (np.sum(teacher_part) if has_teacher else 0.0)),
+        row_weight=np.asarray(label_weight, dtype=np.float64) + (teacher_part if has_teacher else 0.0),
     )
 
 
@@ -218,6 +224,7 @@ def check_student(module, data):
         )
     index = torch.arange(min(2, data.y.shape[0]), device=data.y.device)
     X = data.batch(index).X
+    version = X._version
     try:
         # eval mode: no batch-norm statistics updated, and no dropout
         with evaluation_mode(module), torch.no_grad():
@@ -228,6 +235,9 @@ def check_student(module, data):
             f"{tuple(X.shape)} ({X.dtype}, {X.device}): a torch student must take "
             f"n_features_in_={X.shape[1]} input features. torch said: {exc}"
         ) from exc
+    # A module that writes to its input (x.mul_, ReLU(inplace=True)) would
+    # change the training data at every evaluation of the full batch.
+    data.writes_input = X._version != version
     logits = full_logits(outputs, data.n_classes)
     if logits.dtype != X.dtype or logits.device != X.device:
         raise ValueError(
@@ -318,11 +328,13 @@ def objective(module, batch, settings, n_classes, weight_norm, penalty_norm):
 def _autograd_evaluator(module, data, settings, params):
     """Loss and flat gradient of any torch student, through autograd."""
     torch = import_torch()
-    batch = data.whole()
 
     def evaluate():
         for p in params:
             p.grad = None
+        batch = data.whole()
+        if data.writes_input:
+            batch.X = batch.X.clone()
         loss = objective(module, batch, settings, data.n_classes, data.total_weight, data.total_weight)
         loss.backward()
         return loss.detach(), torch.cat([p.grad.reshape(-1) for p in params])
@@ -518,14 +530,15 @@ def fit_adam(
     best_score, best_state, no_improvement = -math.inf, None, 0
     epochs = _progress(range(max_iter), verbose)
     for epoch in epochs:
-        order = torch.randperm(n_samples, generator=generator).to(device)
+        order_host = torch.randperm(n_samples, generator=generator)
+        order, order_host = order_host.to(device), order_host.numpy()
         epoch_loss = torch.zeros((), dtype=data.label_weight.dtype, device=device)
         for start in range(0, n_samples, batch_size):
-            index = order[start : start + batch_size]
-            batch = data.batch(index)
-            batch_weight = batch.total_weight()
+            # The batch's weight from the host copy: no device sync per batch.
+            batch_weight = float(data.row_weight[order_host[start : start + batch_size]].sum())
             if not batch_weight > 0:
                 continue  # rows of weight zero carry nothing to learn from (and 0 / 0 is NaN)
+            batch = data.batch(order[start : start + batch_size])
             if closed_form:
                 loss = _linear_batch_step(
                     module, batch, settings, data.n_classes, batch_weight, data.total_weight
@@ -542,7 +555,7 @@ def fit_adam(
         history.loss_curve.append(epoch_value)
         history.n_iter = epoch + 1
         if validation is not None:
-            score = _accuracy(module, validation, data.n_classes)
+            score = _accuracy(module, validation, data.n_classes, fresh_input=data.writes_input)
             history.validation_scores.append(score)
             improved = score > best_score + tol
             if score > best_score:
@@ -567,9 +580,11 @@ def fit_adam(
     return history
 
 
-def _accuracy(module, validation, n_classes):
+def _accuracy(module, validation, n_classes, fresh_input=False):
     torch = import_torch()
     X_val, y_val = validation
+    if fresh_input:
+        X_val = X_val.clone()  # the module writes to its input
     # Scored in eval mode (no dropout, no batch statistics from validation rows).
     with evaluation_mode(module), torch.no_grad():
         predicted = full_logits(module(X_val), n_classes).argmax(dim=1)

@@ -105,6 +105,28 @@ class TestCallerMemory:
         est.predict(X_user)
         assert_array_equal(X_user, before)
 
+    @pytest.mark.parametrize("solver", ["lbfgs", "adam"])
+    def test_student_writing_to_its_input_trains_as_one_that_does_not(self, solver):
+        # The training tensor is the student's own, but the full batch is
+        # evaluated many times: a module that writes to it gets a fresh copy.
+        class OutOfPlace(InPlaceStudent):
+            def forward(self, x):
+                return self.linear(x * 2.0 + 1.0)
+
+        settings = dict(solver=solver, max_iter=15, random_state=0, dtype="float64")
+        if solver == "adam":
+            settings.update(early_stopping=True, validation_fraction=0.25, n_iter_no_change=50)
+        torch.manual_seed(0)
+        writing, clean = InPlaceStudent(), OutOfPlace()
+        clean.load_state_dict(writing.state_dict())
+        X_big, Y_big = np.vstack([X] * 2), np.concatenate([Y] * 2)
+        a = quiet(lambda: DistilledClassifier(student=writing, **settings).fit(X_big, Y_big))
+        b = quiet(lambda: DistilledClassifier(student=clean, **settings).fit(X_big, Y_big))
+        assert a.n_iter_ == b.n_iter_
+        assert_allclose(a.predict_proba(X), b.predict_proba(X), rtol=0, atol=1e-12)
+        if solver == "adam":
+            assert a.validation_scores_ == b.validation_scores_
+
     def test_inplace_relu_student_leaves_X_and_X_star_unchanged(self):
         X_user, X_star_user = X.astype(np.float32), X_STAR.copy()
         before = X_user.copy()

@@ -203,3 +203,71 @@ def test_exported_regressor_student_is_a_copy():
     exported = est.export_student()
     assert exported is not est.student_
     assert_array_equal(exported.predict(X), est.predict(X))
+
+
+@pytest.mark.parametrize("fmt", ["coo", "dia", "csc"])
+def test_sparse_formats_reach_a_scikit_learn_student(fmt):
+    import scipy.sparse as sp
+
+    X, X_star, y, mask, weights, teacher = problem()
+    dense = DistilledClassifier(teacher, student=LogisticRegression(), loss="generalized", temperature=2.0)
+    dense.fit(X, y, X_star=X_star)
+    sparse = DistilledClassifier(teacher, student=LogisticRegression(), loss="generalized", temperature=2.0)
+    sparse.fit(sp.csr_matrix(X).asformat(fmt), y, X_star=X_star)
+    assert_allclose(sparse.predict_proba(X), dense.predict_proba(X), rtol=1e-6)
+
+
+def test_predictions_are_the_students_own():
+    from sklearn.svm import SVC
+
+    X, X_star, y, mask, weights, teacher = problem(n_samples=300)
+    est = DistilledClassifier(teacher, student=SVC(probability=True, random_state=0), loss="generalized",
+                              temperature=3.0).fit(X, y, X_star=X_star)
+    exported = est.export_student()
+    assert_array_equal(est.predict(X), exported.predict(X))  # SVC decides by its decision function
+    assert_array_equal(est.predict(X), est.student_.predict(X))
+    assert_allclose(est.predict_log_proba(X), exported.predict_log_proba(X), rtol=1e-12)
+
+
+def test_the_student_checks_its_own_input():
+    from sklearn.compose import make_column_transformer
+    from sklearn.preprocessing import OneHotEncoder
+
+    X, X_star, y, mask, weights, teacher = problem()
+    X_nan = X.copy()
+    X_nan[::7, 0] = np.nan  # HistGradientBoosting handles missing values itself
+    hgb = HistGradientBoostingClassifier(max_iter=10, early_stopping=False, random_state=0)
+    est = DistilledClassifier(teacher, student=hgb, loss="generalized").fit(X_nan, y, X_star=X_star)
+    assert np.all(np.isfinite(est.predict_proba(X_nan)))
+    frame = pd.DataFrame({"c": np.where(X[:, 0] > 0, "u", "v"), "x": X[:, 1]})
+    encoded = make_pipeline(
+        make_column_transformer((OneHotEncoder(), ["c"]), remainder="passthrough"), LogisticRegression()
+    )
+    est = DistilledClassifier(teacher, student=encoded, loss="generalized").fit(frame, y, X_star=X_star)
+    assert est.predict(frame).shape == (len(y),)
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        DistilledClassifier(teacher, loss="generalized").fit(X_nan, y, X_star=X_star)  # the linear student
+
+
+def test_a_refit_with_another_kind_leaves_no_state_of_the_first():
+    X, X_star, y, mask, weights, teacher = problem()
+    est = DistilledClassifier(solver="adam", max_iter=3, random_state=0)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.fit(X, y)
+    assert est._optimizer_state is not None
+    est.set_params(student=LogisticRegression(), solver="lbfgs").fit(X, y)
+    assert not any(hasattr(est, name) for name in ("coef_", "_optimizer_state", "_random_state", "n_iter_"))
+
+
+def test_export_describes_the_fit_not_later_parameters():
+    X, X_star, y, mask, weights, teacher = problem()
+    est = DistilledClassifier(alpha=2.0).fit(X, y)
+    est.set_params(alpha=0.1, fit_intercept=False)
+    exported = est.export_student()
+    assert exported.C == 0.5 and exported.fit_intercept
+    reg = DistilledRegressor(alpha=3.0).fit(X, y.astype(float))
+    reg.set_params(alpha=0.0)
+    assert type(reg.export_student()) is Ridge and reg.export_student().alpha == 3.0
