@@ -136,6 +136,31 @@ def check_finite_predictions(values, estimator):
     )
 
 
+#: Docstring pieces both estimators share, written once: a line ``<<name>>``
+#: in a docstring of the class or of its ``fit`` is replaced by the piece.
+DOCSTRING_PIECES = {
+    "teacher_weight": """\
+    teacher_weight : float, default=0.5
+        Weight lambda in [0, 1] of the teacher's answers on privileged rows.""",
+    "X_star": """\
+        X_star : array-like of shape (n_samples, n_privileged_features), default=None
+            Privileged features the teacher sees; full length, aligned with
+            ``X``; rows outside ``privileged_mask`` may hold NaN. None means
+            the teacher sees ``X`` (Hinton's distillation).""",
+    "privileged_mask": """\
+        privileged_mask : array-like of bool of shape (n_samples,), default=None
+            Rows with privileged information (the set I). None means all.""",
+}
+
+
+def _fill_docstring(doc):
+    if not doc:
+        return doc
+    for name, piece in DOCSTRING_PIECES.items():
+        doc = doc.replace(" " * (piece.index(name)) + f"<<{name}>>", piece)
+    return doc
+
+
 class TeacherMixin:
     """Keep the fitted teacher through ``clone`` and hide its parameters.
 
@@ -147,6 +172,13 @@ class TeacherMixin:
     search cannot change the user's fitted teacher in place through
     ``teacher__*`` parameters; set a different ``teacher`` instead.
     """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.__doc__ = _fill_docstring(cls.__doc__)
+        fit = cls.__dict__.get("fit")
+        if fit is not None:
+            fit.__doc__ = _fill_docstring(fit.__doc__)
 
     #: Parameter constraints both estimators share.
     _shared_parameter_constraints = {

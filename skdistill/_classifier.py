@@ -52,8 +52,7 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
         refit, and clones of this estimator share it. None means no teacher:
         then ``teacher_output`` gives the answers, or there is no privileged
         information and the fit is multinomial logistic regression.
-    teacher_weight : float, default=0.5
-        Weight lambda in [0, 1] of the teacher's answers on privileged rows.
+    <<teacher_weight>>
     temperature : float, default=1.0
         Temperature T > 0 at which the teacher's answers are softened and
         the student is compared with them. Predictions always use T = 1.
@@ -296,12 +295,8 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
             The student's features.
         y : array-like of shape (n_samples,)
             Class labels.
-        X_star : array-like of shape (n_samples, n_privileged_features), default=None
-            Privileged features the teacher sees; full length, aligned with
-            ``X``; rows outside ``privileged_mask`` may hold NaN. None means
-            the teacher sees ``X`` (Hinton's distillation).
-        privileged_mask : array-like of bool of shape (n_samples,), default=None
-            Rows with privileged information (the set I). None means all.
+        <<X_star>>
+        <<privileged_mask>>
         teacher_output : array-like of shape (n_samples, n_classes) or (n_samples,), default=None
             Precomputed teacher answers, probabilities or logits (see
             ``teacher_output_kind``; -inf logits mean an impossible class);

@@ -337,8 +337,7 @@ class DistilledRegressor(TeacherMixin, RegressorMixin, BaseEstimator):
         never refit, and clones of this estimator share it. None means no
         teacher: then ``teacher_output`` gives the answers, or there is no
         privileged information and the fit is plain (ridge) least squares.
-    teacher_weight : float, default=0.5
-        Weight lambda in [0, 1] of the teacher's answers on privileged rows.
+    <<teacher_weight>>
     sigma : float, default=1.0
         Standard deviation of the label noise (sigma of the paper, read as a
         standard deviation: weight ``1 / sigma**2``).
@@ -446,12 +445,8 @@ class DistilledRegressor(TeacherMixin, RegressorMixin, BaseEstimator):
             The student's features.
         y : array-like of shape (n_samples,)
             Target values.
-        X_star : array-like of shape (n_samples, n_privileged_features), default=None
-            Privileged features the teacher sees; full length, aligned with
-            ``X``; rows outside ``privileged_mask`` may hold NaN. None means
-            the teacher sees ``X`` (Hinton's distillation).
-        privileged_mask : array-like of bool of shape (n_samples,), default=None
-            Rows with privileged information (the set I). None means all.
+        <<X_star>>
+        <<privileged_mask>>
         teacher_output : array-like of shape (n_samples,), default=None
             Precomputed teacher answers (NaN allowed outside the mask); the
             teacher is then not called.
