@@ -97,8 +97,9 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
         objective with the student at T = 1, so such a student needs
         ``loss="generalized"`` (or ``temperature=1``); it gets ``X`` as
         given (missing values and categories are its own business), sees
-        copies of rows (mind n-dependent defaults such as
-        ``HistGradientBoostingClassifier``'s automatic early stopping), and
+        copies of rows (mind settings that count rows, such as
+        ``min_samples_leaf`` or ``HistGradientBoostingClassifier``'s
+        automatic early stopping: scale them by ``K + 1``), and
         ``warm_start`` does not apply to it.
     alpha : float, default=1.0
         L2 penalty on the weights (not the intercept). The objective is
