@@ -22,6 +22,9 @@ def build_parser():
         prog="skdistill",
         description="Model distillation and learning with privileged information (Grabovoy & Strijov, 2021).",
     )
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"skdistill {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     reproduce = commands.add_parser(
         "reproduce",

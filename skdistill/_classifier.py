@@ -8,6 +8,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -81,6 +82,12 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
         rows that are non-negative and sum to one (within 1e-6) as
         probabilities, and a 1-D output within [0, 1] as the probability of
         ``classes_[1]``; anything else as logits.
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes, ``{label: weight}``, or ``"balanced"``
+        (``n_samples / (n_classes * np.bincount(y))``), multiplying
+        ``sample_weight`` row by row (label and teacher parts alike):
+        exactly the corresponding ``sample_weight``, as in
+        ``LogisticRegression``.
     student : torch.nn.Module or classifier, default=None
         None trains a linear softmax student ``z(x) = W x + b`` whose fitted
         state is numpy (``coef_``, ``intercept_``). A ``torch.nn.Module``
@@ -218,6 +225,7 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
         "temperature": [Interval(Real, 0, None, closed="neither")],
         "loss": [StrOptions(set(LOSSES))],
         "teacher_output_kind": [StrOptions({"auto", "proba", "logits"})],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
         "student": [HasMethods(["forward", "parameters"]), HasMethods(["fit", "predict_proba"]), None],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "solver": [StrOptions({"lbfgs", "adam"})],
@@ -244,6 +252,7 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
         temperature=1.0,
         loss="distill",
         teacher_output_kind="auto",
+        class_weight=None,
         student=None,
         alpha=1.0,
         fit_intercept=True,
@@ -267,6 +276,7 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
         self.temperature = temperature
         self.loss = loss
         self.teacher_output_kind = teacher_output_kind
+        self.class_weight = class_weight
         self.student = student
         self.alpha = alpha
         self.fit_intercept = fit_intercept
@@ -336,6 +346,9 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
         if previous is not None:
             self._check_warm_start(previous, classes, X.shape[1])
         sample_weight = check_sample_weight(sample_weight, X)
+        if self.class_weight is not None:
+            # Exactly the corresponding sample_weight, as in LogisticRegression.
+            sample_weight = sample_weight * compute_sample_weight(self.class_weight, y)
         privileged = classification_logits(
             self,
             X_raw,

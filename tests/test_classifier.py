@@ -1066,3 +1066,29 @@ def test_caller_arrays_unchanged():
     for name, a in arrays.items():
         assert_array_equal(a, copies[name], err_msg=name)
     assert_array_equal(teacher.coef_, coef_before)
+
+
+@pytest.mark.parametrize("class_weight", ["balanced", {0: 3.0, 1: 0.5, 2: 1.0}])
+def test_class_weight_is_the_corresponding_sample_weight(class_weight):
+    from sklearn.utils.class_weight import compute_sample_weight
+
+    X, X_star, y, mask, sw = make_problem(n_classes=3, seed=5)
+    teacher = fitted_teacher(X_star, y)
+    common = dict(teacher_weight=0.4, temperature=2.0, **EXACT)
+    weighted = DistilledClassifier(teacher, class_weight=class_weight, **common).fit(
+        X, y, X_star=X_star, privileged_mask=mask, sample_weight=sw
+    )
+    expected = DistilledClassifier(teacher, **common).fit(
+        X, y, X_star=X_star, privileged_mask=mask, sample_weight=sw * compute_sample_weight(class_weight, y)
+    )
+    assert_array_equal(weighted.coef_, expected.coef_)
+    # Without a teacher: LogisticRegression with the same class_weight.
+    alone = DistilledClassifier(class_weight=class_weight, **EXACT).fit(X, y)
+    reference = LogisticRegression(class_weight=class_weight, tol=1e-12, max_iter=10000).fit(X, y)
+    assert_allclose(alone.predict_proba(X), reference.predict_proba(X), rtol=0, atol=1e-6)
+
+
+def test_class_weight_with_an_unknown_label_is_an_error():
+    X, X_star, y, mask, sw = make_problem(n_classes=3, seed=5)
+    with pytest.raises(ValueError, match=r"The classes, \[2\], are not in class_weight"):
+        DistilledClassifier(class_weight={0: 1.0, 1: 1.0, 7: 2.0}).fit(X, y)

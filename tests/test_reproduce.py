@@ -325,3 +325,12 @@ def test_lopez_paz_table_has_one_line_per_experiment():
     cells = lopez_paz.table_cells(rows)[1]
     assert cells[1:5] == ["91.0 ± 1.4", "65.0 ± 7.1", "70.0 ± 0.0", "+5.0 ± 7.1"]
     assert cells[5] == "96 ± 0 / 88 ± 1 / 95 ± 1"
+
+
+def test_version_flag(capsys):
+    import skdistill
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"skdistill {skdistill.__version__}"
