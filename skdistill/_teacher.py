@@ -656,7 +656,7 @@ def _check_some_class_possible(selected):
         )
 
 
-def teacher_answers(teacher, X_star, privileged_mask=None):
+def teacher_answers(teacher, X_star, privileged_mask=None, *, y=None, cv=None):
     """Evaluate a teacher once, for reuse as ``teacher_output`` in many fits.
 
     A grid search refits the student for every candidate and fold; passing
@@ -678,6 +678,18 @@ def teacher_answers(teacher, X_star, privileged_mask=None):
         The privileged features; rows outside the mask may hold NaN.
     privileged_mask : array-like of bool of shape (n_samples,), default=None
         Rows to evaluate; None means every row.
+    y : array-like of shape (n_samples,), default=None
+        Labels (or targets) of the rows. Given, the answers are out of fold:
+        clones of the (possibly unfitted) scikit-learn ``teacher`` are fitted
+        on the folds of ``cv`` over the privileged rows, and each row is
+        answered by the clone that did not see it, as
+        ``sklearn.model_selection.cross_val_predict`` does; the user's
+        teacher is not fitted nor changed. Use it when the teacher would
+        otherwise be fitted on the student's own rows: its in-sample answers
+        are over-confident there (cross-fitting).
+    cv : int, cross-validation generator or iterable, default=None
+        The folds of the out-of-fold answers, as ``cross_val_predict``'s
+        ``cv`` (None: 5 folds, stratified for a classifier). Needs ``y``.
 
     Returns
     -------
@@ -698,7 +710,22 @@ def teacher_answers(teacher, X_star, privileged_mask=None):
             f"X_star must be an array-like of privileged features, got {type(X_star).__name__}."
         ) from exc
     mask = _check_mask(privileged_mask, n_samples)
-    check_teacher_fitted(teacher)
+    out_of_fold = y is not None
+    if cv is not None and not out_of_fold:
+        raise ValueError(
+            "cv was given without y: out-of-fold teacher answers fit clones of the teacher "
+            "on the folds, which needs the labels (or targets) y of the rows."
+        )
+    if out_of_fold:
+        if is_torch_module(teacher) or not _is_sklearn_estimator(teacher):
+            raise TypeError(
+                f"Out-of-fold answers (y=...) fit clones of the teacher, which needs a "
+                f"scikit-learn estimator; got {type(teacher).__name__}. Compute the answers "
+                "of a torch module or callable yourself and pass them as teacher_output."
+            )
+        _check_full_length("y", y, n_samples)
+    else:
+        check_teacher_fitted(teacher)
     rows = _rows(X_star, mask)
     _check_finite_rows(rows, "X_star")
     _check_teacher_width(teacher, rows, "X_star")
@@ -707,6 +734,8 @@ def teacher_answers(teacher, X_star, privileged_mask=None):
     gives_scores = hasattr(teacher, "predict_proba") or hasattr(teacher, "decision_function")
     if n_rows == 0 and not is_torch_module(teacher):
         return _no_answers(teacher, n_samples, gives_scores)
+    if out_of_fold:
+        return _out_of_fold_answers(teacher, rows, _rows(y, mask), cv, mask, gives_scores)
     if gives_scores:
         answers, classes = _call_teacher(teacher, rows, "predict_logits")
         answers = _class_scores(answers, n_rows, "The teacher's answers")
@@ -718,6 +747,29 @@ def teacher_answers(teacher, X_star, privileged_mask=None):
     if classes is not None:
         return TeacherAnswers(out, classes)
     return out
+
+
+def _out_of_fold_answers(teacher, rows, y_rows, cv, mask, gives_scores):
+    """Answers of clones fitted on the folds, each row by the clone that did not see it."""
+    from sklearn.model_selection import cross_val_predict
+
+    method = "predict"
+    if gives_scores:
+        method = "predict_proba" if hasattr(teacher, "predict_proba") else "decision_function"
+    answers = answers_as_array(cross_val_predict(teacher, rows, y_rows, cv=cv, method=method), teacher)
+    out = np.full((mask.size,) + answers.shape[1:], np.nan)
+    if not gives_scores:
+        out[mask] = answers
+        return out
+    if method == "predict_proba":
+        with np.errstate(divide="ignore"):
+            answers = np.log(answers)  # probability zero: -inf, an impossible class
+    elif answers.ndim == 1:
+        answers = binary_logits(answers)
+    out = np.full((mask.size, answers.shape[1]), np.nan)
+    out[mask] = answers
+    # cross_val_predict's columns are the sorted labels of y.
+    return TeacherAnswers(out, np.unique(y_rows))
 
 
 def _no_answers(teacher, n_samples, gives_scores):

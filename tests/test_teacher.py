@@ -309,3 +309,52 @@ def test_softmax_at_temperature_is_stable():
     # Higher temperature is closer to uniform.
     hot = softmax_at_temperature(logits[:1], 1e6)
     assert_allclose(hot, 1 / 3, rtol=1e-2)
+
+
+# --------------------------------------------------------------------------
+# Out-of-fold answers
+# --------------------------------------------------------------------------
+
+
+def test_out_of_fold_answers_equal_cross_val_predict_and_leave_the_teacher_alone():
+    from sklearn.base import clone
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.model_selection import KFold, cross_val_predict
+
+    from skdistill import DistilledClassifier
+
+    X, y, mask = _classification(3)
+    teacher = RandomForestClassifier(n_estimators=20, random_state=0)  # unfitted, probabilities 0 occur
+    cv = KFold(4, shuffle=True, random_state=0)
+    answers = teacher_answers(teacher, X, mask, y=y, cv=cv)
+    expected = cross_val_predict(clone(teacher), X[mask], y[mask], cv=cv, method="predict_proba")
+    assert_allclose(np.exp(np.asarray(answers)[mask]), expected, rtol=1e-15)
+    assert np.all(np.isnan(np.asarray(answers)[~mask]))
+    assert_array_equal(answers.classes, np.unique(y[mask]))
+    assert not hasattr(teacher, "estimators_")  # the user's teacher is not fitted
+    student = DistilledClassifier(max_iter=50).fit(X, y, teacher_output=answers, privileged_mask=mask)
+    assert student.n_iter_ >= 1  # zero probabilities are fine as teacher_output
+
+
+def test_out_of_fold_answers_of_a_regressor_and_decision_scores():
+    from sklearn.model_selection import cross_val_predict
+
+    X, y, mask = _classification(2)
+    target = X @ np.arange(X.shape[1], dtype=float)
+    regression = teacher_answers(LinearRegression(), X, y=target, cv=3)
+    assert_allclose(regression, cross_val_predict(LinearRegression(), X, target, cv=3), rtol=1e-13)
+    scores = teacher_answers(LinearSVC(random_state=0), X, y=y, cv=3)
+    expected = cross_val_predict(LinearSVC(random_state=0), X, y, cv=3, method="decision_function")
+    assert_allclose(np.asarray(scores), np.column_stack([np.zeros_like(expected), expected]), rtol=1e-12)
+
+
+def test_out_of_fold_bad_input():
+    import torch
+
+    X, y, mask = _classification(3)
+    with pytest.raises(ValueError, match=r"cv was given without y"):
+        teacher_answers(LogisticRegression().fit(X, y), X, cv=3)
+    with pytest.raises(TypeError, match=r"Out-of-fold answers \(y=...\) fit clones of the teacher"):
+        teacher_answers(torch.nn.Linear(X.shape[1], 3), X, y=y, cv=3)
+    with pytest.raises(ValueError, match=r"y has 10 rows but X has"):
+        teacher_answers(LogisticRegression(), X, y=y[:10], cv=3)
