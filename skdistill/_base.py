@@ -186,6 +186,17 @@ class TeacherMixin:
         "fit_intercept": ["boolean"],
     }
 
+    def _replace_fitted_state(self, stale, state):
+        """Drop the previous fit's ``stale`` attributes, then set this fit's ``state``.
+
+        Prediction follows the fitted state, not the parameters, so only this
+        fit's kind of student may remain. The parameters the state was made
+        with are kept beside it (``export_student``, warm starts).
+        """
+        for name in stale:
+            self.__dict__.pop(name, None)
+        self.__dict__.update(state, _alpha=self.alpha, _fit_intercept=self.fit_intercept)
+
     def _check_instances(self):
         """The first step of every fit: teacher and student are objects, not classes."""
         for name in ("teacher", "student"):

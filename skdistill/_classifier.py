@@ -382,7 +382,7 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
             "classes": self.classes_,
             "n_features": self.n_features_in_,
             "student": self._student_param if hasattr(self, "student_") else None,
-            "fit_intercept": getattr(self, "_fit_intercept", self.fit_intercept),
+            "fit_intercept": self._fit_intercept,
         }
 
     def _check_warm_start(self, previous, classes, n_features):
@@ -502,13 +502,9 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
         Prediction follows the fitted state (``_student_kind``), not the
         parameters, and only this fit's kind of student remains.
         """
-        for name in self._STUDENT_STATE:
-            self.__dict__.pop(name, None)
         if kind != LINEAR:
             state["_student_param"] = self.student  # what a warm start must continue from
-        # The parameters the fitted state was made with (export_student, warm starts).
-        state.update(_student_kind=kind, _fit_intercept=self.fit_intercept, _alpha=self.alpha)
-        self.__dict__.update(state)
+        self._replace_fitted_state(self._STUDENT_STATE, {**state, "_student_kind": kind})
 
     def _fitted_student(self):
         """The behaviour of the fitted kind of student (see ``_students``)."""

@@ -494,11 +494,9 @@ class DistilledRegressor(TeacherMixin, RegressorMixin, BaseEstimator):
             )
         else:
             fitted = {"student_": fit_with_sample_weight(clone(self.student), X_raw, targets, weights)}
-        # Prediction follows the fitted state: only this fit's kind of student remains.
-        for name in ("coef_", "intercept_", "student_"):
-            self.__dict__.pop(name, None)
-        self.__dict__.update(fitted, _alpha=self.alpha, _fit_intercept=self.fit_intercept)
-        self.privileged_mask_ = privileged.mask
+        self._replace_fitted_state(
+            ("coef_", "intercept_", "student_"), {**fitted, "privileged_mask_": privileged.mask}
+        )
         return self
 
     def predict(self, X):

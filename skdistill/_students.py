@@ -46,12 +46,7 @@ def check_estimator_student(student, loss, temperature):
     at ``temperature=1`` (where they coincide with it). The probabilistic
     term is no weighted log-loss at any temperature.
     """
-    name = type(student).__name__
-    if not hasattr(student, "predict_proba"):
-        raise TypeError(
-            f"student {name} has no predict_proba: a scikit-learn student must give class "
-            "probabilities (the distilled objective is a log-loss)."
-        )
+    name = type(student).__name__  # predict_proba: required by the parameter constraint
     if not fit_takes_sample_weight(student):
         raise TypeError(
             f"student {name} does not accept sample_weight in fit: a scikit-learn student "

@@ -406,8 +406,12 @@ class TeacherAnswers(np.ndarray):
     def take(self, indices, axis=None, out=None, mode="raise"):
         result = super().take(indices, axis=axis, out=out, mode=mode)
         if isinstance(result, TeacherAnswers):
-            result.classes = self._labels_after((slice(None), indices) if axis in (1, -1) else
-                                                indices if axis == 0 else (Ellipsis, None))
+            if axis == 0:
+                result.classes = self._labels_after(indices)
+            elif axis in (1, -1):
+                result.classes = self._labels_after((slice(None), indices))
+            else:  # a flat take mixes rows and columns: no labels
+                result.classes = None
         return result
 
     def _labels_after(self, key):

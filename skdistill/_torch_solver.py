@@ -193,6 +193,7 @@ def build_training_data(
     to = dict(dtype=dtype, device=device)
     has_teacher = soft_targets is not None
     X = as_tensor(X, dtype=dtype, device=device, share_memory=share_memory)
+    row_weight = np.asarray(label_weight, dtype=np.float64) + (teacher_part if has_teacher else 0.0)
     return TrainingData(
         X=X,
         X_coo=X.to_sparse_coo() if X.layout == torch.sparse_csr else None,
@@ -201,8 +202,8 @@ def build_training_data(
         teacher_part=torch.as_tensor(teacher_part, **to) if has_teacher else None,
         soft_targets=torch.as_tensor(soft_targets, **to) if has_teacher else None,
         n_classes=n_classes,
-        total_weight=float(np.sum(label_weight) + (np.sum(teacher_part) if has_teacher else 0.0)),
-        row_weight=np.asarray(label_weight, dtype=np.float64) + (teacher_part if has_teacher else 0.0),
+        total_weight=float(row_weight.sum()),
+        row_weight=row_weight,
     )
 
 

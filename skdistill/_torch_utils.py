@@ -65,19 +65,17 @@ def as_tensor(X, *, dtype, device, share_memory=False):
     torch = import_torch()
     if sp.issparse(X):
         X = sp.csr_matrix(X)
-        parts = (X.indptr, X.indices, X.data)
-        if not share_memory:
-            parts = tuple(np.array(part) for part in parts)
-        indptr, indices, data = parts
+        np_dtype = np.float32 if dtype == torch.float32 else np.float64
+        # One conversion each; it copies whenever memory must not be shared.
+        convert = np.asarray if share_memory else np.array
+        indptr, indices, data = (
+            torch.from_numpy(convert(part, dtype=part_dtype))
+            for part, part_dtype in ((X.indptr, np.int64), (X.indices, np.int64), (X.data, np_dtype))
+        )
         with warnings.catch_warnings():
             # torch calls its CSR support "beta"; scipy already checked the structure.
             warnings.simplefilter("ignore", UserWarning)
-            return torch.sparse_csr_tensor(
-                torch.as_tensor(indptr, dtype=torch.int64),
-                torch.as_tensor(indices, dtype=torch.int64),
-                torch.as_tensor(data, dtype=dtype),
-                size=X.shape,
-            ).to(device)
+            return torch.sparse_csr_tensor(indptr, indices, data, size=X.shape).to(device)
     array = np.asarray(X)
     owned = False
     usable = array.flags.c_contiguous and array.flags.writeable
