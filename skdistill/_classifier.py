@@ -347,8 +347,17 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
             self._check_warm_start(previous, classes, X.shape[1])
         sample_weight = check_sample_weight(sample_weight, X)
         if self.class_weight is not None:
+            if isinstance(self.class_weight, dict):
+                bad = {k: v for k, v in self.class_weight.items() if not (np.isfinite(v) and v >= 0)}
+                if bad:
+                    raise ValueError(
+                        f"class_weight must map each class to a finite non-negative weight; "
+                        f"got {bad}."
+                    )
             # Exactly the corresponding sample_weight, as in LogisticRegression.
             sample_weight = sample_weight * compute_sample_weight(self.class_weight, y)
+            if not sample_weight.sum() > 0:
+                raise ValueError("class_weight gives every row the weight zero; nothing is left to fit.")
         privileged = classification_logits(
             self,
             X_raw,

@@ -108,6 +108,11 @@ def estimator_proba(fitted, classes, X):
     """
     proba = np.asarray(fitted.predict_proba(X), dtype=np.float64)
     student_classes = getattr(fitted, "classes_", classes)
+    if proba.ndim != 2 or proba.shape[1] != len(student_classes):
+        raise ValueError(
+            f"The student {type(fitted).__name__} returned predict_proba of shape {proba.shape} "
+            f"for {len(student_classes)} classes: one column per class of its classes_ is needed."
+        )
     if np.array_equal(student_classes, classes):
         return proba
     out = np.zeros((proba.shape[0], len(classes)))
@@ -285,7 +290,16 @@ class EstimatorStudent:
     def fit(estimator, X, y, classes, label_weight, teacher_part, soft_targets):
         """The fitted state: a clone of the student fitted on the expanded rows."""
         X_expanded, y_expanded, weights = expand_rows(X, y, classes, label_weight, teacher_part, soft_targets)
-        return {"student_": fit_with_sample_weight(clone(estimator.student), X_expanded, y_expanded, weights)}
+        fitted = fit_with_sample_weight(clone(estimator.student), X_expanded, y_expanded, weights)
+        learnt = np.asarray(getattr(fitted, "classes_", classes))
+        unknown = [label for label in learnt.tolist() if label not in set(classes.tolist())]
+        if unknown:
+            raise ValueError(
+                f"The student {type(fitted).__name__} reports classes_ {learnt.tolist()}, which "
+                f"are not labels of y {classes.tolist()} (e.g. {unknown[0]!r}): a scikit-learn "
+                "student must keep the labels it was fitted on."
+            )
+        return {"student_": fitted}
 
     @staticmethod
     def _checked(estimator, X):

@@ -271,3 +271,33 @@ def test_export_describes_the_fit_not_later_parameters():
     reg = DistilledRegressor(alpha=3.0).fit(X, y.astype(float))
     reg.set_params(alpha=0.0)
     assert type(reg.export_student()) is Ridge and reg.export_student().alpha == 3.0
+
+
+def test_misbehaving_scikit_learn_students_are_named():
+    X, X_star, y, mask, weights, teacher = problem(n_classes=2)
+
+    class StringClasses(LogisticRegression):
+        def fit(self, X, y, sample_weight=None):
+            super().fit(X, y, sample_weight=sample_weight)
+            self.classes_ = self.classes_.astype(str)
+            return self
+
+    with pytest.raises(ValueError, match=r"student StringClasses reports classes_ \['0', '1'\]"):
+        DistilledClassifier(student=StringClasses()).fit(X, y)
+
+    class ThreeColumns(LogisticRegression):
+        def predict_proba(self, X):
+            return np.full((len(X), 3), 1 / 3)
+
+    est = DistilledClassifier(student=ThreeColumns()).fit(X, y)
+    with pytest.raises(ValueError, match=r"predict_proba of shape \(120, 3\) for 2 classes"):
+        est.decision_function(X)
+
+
+@pytest.mark.parametrize("class_weight", [{0: np.nan, 1: 1.0}, {0: -1.0, 1: 1.0}])
+def test_class_weight_values_are_checked(class_weight):
+    X, X_star, y, mask, weights, teacher = problem(n_classes=2)
+    with pytest.raises(ValueError, match=r"class_weight must map each class to a finite non-negative weight"):
+        DistilledClassifier(class_weight=class_weight).fit(X, y)
+    with pytest.raises(ValueError, match=r"class_weight gives every row the weight zero"):
+        DistilledClassifier(class_weight={0: 0.0, 1: 0.0}).fit(X, y)
