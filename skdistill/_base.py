@@ -143,10 +143,15 @@ DOCSTRING_PIECES = {
     teacher_weight : float, default=0.5
         Weight lambda in [0, 1] of the teacher's answers on privileged rows.""",
     "X_star": """\
-        X_star : array-like of shape (n_samples, n_privileged_features), default=None
-            Privileged features the teacher sees; full length, aligned with
-            ``X``; rows outside ``privileged_mask`` may hold NaN. None means
-            the teacher sees ``X`` (Hinton's distillation).""",
+        X_star : array-like, sparse matrix or sequence of n_samples rows, default=None
+            Privileged information the teacher sees, in whatever form the
+            teacher takes: a 2-D array or sparse matrix of features, a
+            DataFrame of mixed dtypes, a list or 1-D array of documents. Full
+            length, aligned with ``X`` row by row (cross-validation slices it
+            like ``X``); rows outside ``privileged_mask`` may hold anything
+            (NaN). Numbers are checked (2-D, finite, the teacher's width);
+            other inputs go to the teacher as given. None means the teacher
+            sees ``X`` (Hinton's distillation).""",
     "privileged_mask": """\
         privileged_mask : array-like of bool of shape (n_samples,), default=None
             Rows with privileged information (the set I). None means all.""",

@@ -292,9 +292,92 @@ def _teacher_input_rows(teacher, X, X_star, mask):
     """The privileged rows the teacher sees (of ``X`` in Hinton's case), checked."""
     source_name = "X" if X_star is None else "X_star"
     rows = _rows(X if X_star is None else X_star, mask)
-    _check_finite_rows(rows, source_name)
-    _check_teacher_width(teacher, rows, source_name)
+    check_teacher_rows(teacher, rows, source_name)
     return rows
+
+
+def _holds_numbers(rows):
+    """Whether ``rows`` are numbers: a sparse matrix, or numeric array or frame.
+
+    Strings, objects and mixed-dtype DataFrames are another modality, whose
+    meaning only the teacher knows.
+    """
+    if sp.issparse(rows):
+        return True
+    dtypes = getattr(rows, "dtypes", None)
+    if dtypes is not None and not hasattr(rows, "dtype"):  # a DataFrame
+        return all(np.dtype(dtype).kind in "biuf" for dtype in _numpy_dtypes(dtypes))
+    dtype = getattr(rows, "dtype", None)
+    if dtype is None:  # a list or another sequence
+        try:
+            dtype = np.asarray(rows).dtype
+        except (TypeError, ValueError):  # ragged
+            return False
+    try:
+        return np.dtype(dtype).kind in "biuf"
+    except TypeError:  # an extension dtype numpy does not know (pandas "string")
+        return False
+
+
+def _numpy_dtypes(dtypes):
+    for dtype in dtypes:
+        try:
+            yield np.dtype(dtype)
+        except TypeError:  # pandas extension dtypes: nullable ints keep their numpy kind
+            yield getattr(dtype, "numpy_dtype", np.dtype(object))
+
+
+def _teacher_allows_nan(teacher):
+    if not _is_sklearn_estimator(teacher) or is_torch_module(teacher):
+        return False
+    try:
+        from sklearn.utils import get_tags
+
+        return bool(get_tags(teacher).input_tags.allow_nan)
+    except (AttributeError, TypeError, ValueError):
+        return False
+
+
+def check_teacher_rows(teacher, rows, name):
+    """Check the rows a teacher will see, as far as their modality allows.
+
+    Numbers (arrays, sparse matrices, numeric DataFrames) must be 2-D, finite
+    (unless a scikit-learn teacher declares it handles NaN) and as wide as
+    the teacher's ``n_features_in_``. Anything else (strings, documents,
+    mixed-dtype DataFrames) goes to the teacher as given: only a torch
+    module teacher refuses it, since it needs a float tensor.
+    """
+    if not _holds_numbers(rows):
+        if is_torch_module(teacher):
+            raise TypeError(
+                f"{name} must hold numbers for the torch module teacher "
+                f"{type(teacher).__name__}, which is called on a float tensor; got "
+                f"{_describe_rows(rows)}. Encode it first, or wrap the model in a "
+                "callable that takes the raw inputs."
+            )
+        return
+    if not sp.issparse(rows) and np.ndim(rows) != 2:
+        raise ValueError(
+            f"{name} must be 2-D, shape (n_samples, n_features), got a "
+            f"{np.ndim(rows)}-D array. Reshape a single privileged feature with "
+            f"{name}.reshape(-1, 1)."
+        )
+    check_array(
+        rows,
+        accept_sparse=True,
+        dtype=None,
+        ensure_all_finite="allow-nan" if _teacher_allows_nan(teacher) else True,
+        ensure_min_samples=0,
+        input_name=f"{name} (on privileged rows)",
+    )
+    _check_teacher_width(teacher, rows, name)
+
+
+def _describe_rows(rows):
+    dtype = getattr(rows, "dtype", None)
+    if dtype is not None:
+        return f"{type(rows).__name__} of dtype {dtype}"
+    return type(rows).__name__
 
 
 def regression_answers(estimator, X, *, X_star, privileged_mask, teacher_output):
@@ -334,11 +417,23 @@ def _regression_answers(answers, n_rows, name):
     if answers.shape != (n_rows,):
         raise ValueError(
             f"{name} must hold one number per privileged row, shape "
-            f"({n_rows},), got shape {answers.shape}."
+            f"({n_rows},), got shape {answers.shape}.{_row_count_hint(answers, n_rows)}"
         )
     if not np.all(np.isfinite(answers)):
         raise ValueError(f"{name} contain NaN or infinity on privileged rows.")
     return answers
+
+
+def _row_count_hint(answers, n_rows):
+    """Why a teacher may answer a different number of rows than it was given."""
+    if answers.ndim == 0 or answers.shape[0] == n_rows:
+        return ""
+    return (
+        f" The teacher answered {answers.shape[0]} rows for {n_rows} privileged rows: it "
+        "reads its input differently from how skdistill slices X_star row by row (a text "
+        "pipeline given a DataFrame iterates over its column names: pass the column of "
+        "documents, e.g. df['text'])."
+    )
 
 
 def _as_numbers(answers, name):
@@ -358,23 +453,6 @@ def _check_teacher_width(teacher, rows, name):
     raise ValueError(
         f"{name} has {np.shape(rows)[1]} columns but the teacher "
         f"{type(teacher).__name__} was fitted on {expected} features.{hint}"
-    )
-
-
-def _check_finite_rows(rows, name):
-    if not sp.issparse(rows) and np.ndim(rows) != 2:
-        raise ValueError(
-            f"{name} must be 2-D, shape (n_samples, n_features), got a "
-            f"{np.ndim(rows)}-D array. Reshape a single privileged feature with "
-            f"{name}.reshape(-1, 1)."
-        )
-    check_array(
-        rows,
-        accept_sparse=True,
-        dtype=None,
-        ensure_all_finite=True,
-        ensure_min_samples=0,
-        input_name=f"{name} (on privileged rows)",
     )
 
 
@@ -534,7 +612,7 @@ def _class_scores(logits, n_rows, name):
     if logits.ndim != 2 or logits.shape[0] != n_rows:
         raise ValueError(
             f"{name} must hold one row of class scores per privileged row, shape "
-            f"({n_rows}, n_classes); got shape {logits.shape}."
+            f"({n_rows}, n_classes); got shape {logits.shape}.{_row_count_hint(logits, n_rows)}"
         )
     if np.isnan(logits).any() or np.isposinf(logits).any():
         raise ValueError(f"{name} contain NaN or +infinity on privileged rows.")
@@ -678,8 +756,11 @@ def teacher_answers(teacher, X_star, privileged_mask=None, *, y=None, cv=None):
         which ``fit`` accepts), else decision scores (binary scores ``d`` become the two columns
         ``[0, d]``); a regressor gives ``predict``; a torch module or
         callable gives its raw output.
-    X_star : array-like of shape (n_samples, n_privileged_features)
-        The privileged features; rows outside the mask may hold NaN.
+    X_star : array-like, sparse matrix or sequence of n_samples rows
+        The privileged information, in the form the teacher takes (features,
+        a DataFrame of mixed dtypes, a list of documents); rows outside the
+        mask may hold NaN. Numbers are checked (2-D, finite, the teacher's
+        width); other inputs go to the teacher as given.
     privileged_mask : array-like of bool of shape (n_samples,), default=None
         Rows to evaluate; None means every row.
     y : array-like of shape (n_samples,), default=None
@@ -731,8 +812,7 @@ def teacher_answers(teacher, X_star, privileged_mask=None, *, y=None, cv=None):
     else:
         check_teacher_fitted(teacher)
     rows = _rows(X_star, mask)
-    _check_finite_rows(rows, "X_star")
-    _check_teacher_width(teacher, rows, "X_star")
+    check_teacher_rows(teacher, rows, "X_star")
     n_rows = int(mask.sum())
     # Duck typing, not is_classifier: wrappers, callables and torch modules have no tags.
     gives_scores = hasattr(teacher, "predict_proba") or hasattr(teacher, "decision_function")
@@ -801,6 +881,7 @@ def _check_raw_answers(answers, n_rows):
         raise ValueError(
             f"The teacher's answers must have one row per privileged row, shape "
             f"({n_rows},) or ({n_rows}, n_outputs); got shape {answers.shape}."
+            f"{_row_count_hint(answers, n_rows)}"
         )
     if np.isnan(answers).any() or np.isposinf(answers).any():
         raise ValueError("The teacher's answers contain NaN or +infinity on privileged rows.")

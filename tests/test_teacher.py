@@ -358,3 +358,197 @@ def test_out_of_fold_bad_input():
         teacher_answers(torch.nn.Linear(X.shape[1], 3), X, y=y, cv=3)
     with pytest.raises(ValueError, match=r"y has 10 rows but X has"):
         teacher_answers(LogisticRegression(), X, y=y[:10], cv=3)
+
+
+# --- X_star of any modality: whatever the teacher was fitted on ------------------
+
+from copy import deepcopy  # noqa: E402
+
+import pandas as pd  # noqa: E402
+from sklearn.base import clone  # noqa: E402
+from sklearn.compose import make_column_transformer  # noqa: E402
+from sklearn.ensemble import HistGradientBoostingClassifier  # noqa: E402
+from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
+from sklearn.linear_model import Ridge  # noqa: E402
+from sklearn.model_selection import GridSearchCV, KFold, cross_val_predict  # noqa: E402
+from sklearn.pipeline import make_pipeline  # noqa: E402
+from sklearn.preprocessing import OneHotEncoder, StandardScaler  # noqa: E402
+
+from skdistill import DistilledClassifier, DistilledRegressor  # noqa: E402
+
+_WORDS = {0: ["dull", "poor", "awful", "bad"], 1: ["great", "fine", "good", "nice"]}
+
+
+@pytest.fixture(scope="module")
+def text_problem():
+    """Documents the teacher reads and noisy numeric features the student sees."""
+    rng = np.random.RandomState(0)
+    n = 160
+    y = rng.randint(0, 2, n)
+    docs = [
+        " ".join(rng.choice(_WORDS[label] + _WORDS[1 - label][:1], size=4)) + f" id{i}"
+        for i, label in enumerate(y)
+    ]
+    X = rng.normal(size=(n, 3)) + 0.7 * y[:, None]
+    teacher = make_pipeline(TfidfVectorizer(), LogisticRegression()).fit(docs, y)
+    return X, y, docs, teacher
+
+
+def _log_proba(teacher, rows):
+    return np.log(teacher.predict_proba(rows))
+
+
+@pytest.mark.parametrize("container", ["list", "tuple", "str_array", "object_array", "series"])
+def test_text_x_star_is_given_to_the_teacher_as_is(text_problem, container):
+    X, y, docs, teacher = text_problem
+    X_star = {
+        "list": list(docs),
+        "tuple": tuple(docs),
+        "str_array": np.array(docs),
+        "object_array": np.array(docs, dtype=object),
+        "series": pd.Series(docs, index=np.arange(len(docs))[::-1]),
+    }[container]
+    before = deepcopy(X_star)
+    mask = np.arange(len(docs)) % 3 != 0
+    student = DistilledClassifier(teacher=teacher, teacher_weight=0.6, temperature=2.0)
+    student.fit(X, y, X_star=X_star, privileged_mask=mask)
+    expected = np.full((len(docs), 2), np.nan)
+    expected[mask] = _log_proba(teacher, [docs[i] for i in np.flatnonzero(mask)])
+    reference = DistilledClassifier(teacher_weight=0.6, temperature=2.0).fit(
+        X, y, teacher_output=expected, privileged_mask=mask
+    )
+    assert_allclose(student.coef_, reference.coef_, rtol=1e-12, atol=1e-14)
+    assert_allclose(
+        teacher_answers(teacher, X_star, mask)[mask], expected[mask], rtol=1e-12
+    )
+    if container == "series":
+        pd.testing.assert_series_equal(X_star, before)
+    else:
+        assert_array_equal(np.asarray(X_star, dtype=object), np.asarray(before, dtype=object))
+
+
+def test_mixed_dataframe_x_star_with_column_transformer_teacher():
+    rng = np.random.RandomState(1)
+    n = 150
+    y = rng.randint(0, 3, n)
+    frame = pd.DataFrame(
+        {
+            "colour": np.array(["red", "green", "blue"])[(y + (rng.uniform(size=n) < 0.2)) % 3],
+            "size": y + rng.normal(scale=0.5, size=n),
+            "count": rng.randint(0, 5, n),
+        }
+    )
+    teacher = make_pipeline(
+        make_column_transformer((OneHotEncoder(), ["colour"]), remainder="passthrough"),
+        LogisticRegression(max_iter=500),
+    ).fit(frame, y)
+    mask = rng.uniform(size=n) < 0.6
+    X_star = frame.copy()
+    X_star.loc[~mask, "colour"] = None  # rows without privileged information
+    X_star.loc[~mask, "size"] = np.nan
+    before = X_star.copy()
+    X = frame[["size"]].to_numpy() + rng.normal(size=(n, 1))
+    student = DistilledClassifier(teacher=teacher).fit(X, y, X_star=X_star, privileged_mask=mask)
+    answers = teacher_answers(teacher, X_star, mask)
+    assert_allclose(answers[mask], _log_proba(teacher, frame[mask]), rtol=1e-12)
+    reference = DistilledClassifier().fit(X, y, teacher_output=answers, privileged_mask=mask)
+    assert_allclose(student.coef_, reference.coef_, rtol=1e-12, atol=1e-14)
+    pd.testing.assert_frame_equal(X_star, before)
+
+
+def test_text_teacher_for_the_regressor(text_problem):
+    X, _, docs, _ = text_problem
+    target = X.sum(axis=1) + np.array([doc.count("good") for doc in docs])
+    teacher = make_pipeline(TfidfVectorizer(), Ridge()).fit(docs, target)
+    student = DistilledRegressor(teacher=teacher, teacher_weight=0.4).fit(X, target, X_star=docs)
+    reference = DistilledRegressor(teacher_weight=0.4).fit(
+        X, target, teacher_output=teacher.predict(docs)
+    )
+    assert_allclose(student.coef_, reference.coef_, rtol=1e-12)
+
+
+def test_out_of_fold_answers_of_a_text_teacher(text_problem):
+    X, y, docs, teacher = text_problem
+    folds = KFold(4, shuffle=True, random_state=0)
+    answers = teacher_answers(clone(teacher), docs, y=y, cv=folds)
+    expected = cross_val_predict(clone(teacher), docs, y, cv=folds, method="predict_proba")
+    assert_allclose(np.exp(answers), expected, rtol=1e-12)
+
+
+def test_text_x_star_routed_by_grid_search(text_problem):
+    """Each fold's student gets its rows of the documents: the scores of a manual loop."""
+    import sklearn
+
+    X, y, docs, teacher = text_problem
+    folds = list(KFold(3, shuffle=True, random_state=0).split(X))
+    grid = {"teacher_weight": [0.0, 0.5, 0.9]}
+    with sklearn.config_context(enable_metadata_routing=True):
+        estimator = DistilledClassifier(teacher=teacher).set_fit_request(X_star=True)
+        search = GridSearchCV(estimator, grid, cv=folds, error_score="raise").fit(
+            X, y, X_star=docs
+        )
+    for k, weight in enumerate(grid["teacher_weight"]):
+        manual = [
+            DistilledClassifier(teacher=teacher, teacher_weight=weight)
+            .fit(X[train], y[train], X_star=[docs[i] for i in train])
+            .score(X[test], y[test])
+            for train, test in folds
+        ]
+        assert search.cv_results_["mean_test_score"][k] == pytest.approx(np.mean(manual), abs=1e-12)
+
+
+def test_text_x_star_with_pipeline_students(text_problem):
+    import sklearn
+
+    X, y, docs, teacher = text_problem
+    reference = DistilledClassifier(teacher=teacher).fit(StandardScaler().fit_transform(X), y, X_star=docs)
+    with sklearn.config_context(enable_metadata_routing=True):
+        pipeline = make_pipeline(
+            StandardScaler(), DistilledClassifier(teacher=teacher).set_fit_request(X_star=True)
+        ).fit(X, y, X_star=docs)
+    assert_allclose(pipeline[-1].coef_, reference.coef_, rtol=1e-12)
+    # A scikit-learn Pipeline as the student itself, with the documents for the teacher.
+    student = DistilledClassifier(
+        teacher=teacher, student=make_pipeline(StandardScaler(), LogisticRegression()), loss="generalized"
+    ).fit(X, y, X_star=docs)
+    assert student.predict_proba(X).shape == (len(docs), 2)
+    assert student.score(X, y) > 0.6
+
+
+def test_a_nan_tolerant_teacher_gets_nan_features():
+    rng = np.random.RandomState(2)
+    X_star = rng.normal(size=(200, 4))
+    y = (X_star[:, 0] + X_star[:, 1] > 0).astype(int)
+    X_star[rng.uniform(size=X_star.shape) < 0.2] = np.nan
+    teacher = HistGradientBoostingClassifier(max_iter=20).fit(X_star, y)
+    X = np.nan_to_num(X_star[:, :2]) + rng.normal(size=(200, 2))
+    student = DistilledClassifier(teacher=teacher).fit(X, y, X_star=X_star)
+    reference = DistilledClassifier().fit(X, y, teacher_output=_log_proba(teacher, X_star))
+    assert_allclose(student.coef_, reference.coef_, rtol=1e-12)
+    with pytest.raises(ValueError, match="X_star"):
+        DistilledClassifier(teacher=LogisticRegression().fit(np.nan_to_num(X_star), y)).fit(
+            X, y, X_star=X_star
+        )
+
+
+def test_numeric_checks_stay_for_numeric_teachers(text_problem):
+    X, y, docs, _ = text_problem
+    numeric_teacher = LogisticRegression().fit(X, y)
+    with pytest.raises(ValueError, match=r"X_star must be 2-D.*reshape\(-1, 1\)"):
+        DistilledClassifier(teacher=numeric_teacher).fit(X, y, X_star=X[:, 0])
+    with pytest.raises(ValueError, match="X_star has 3 rows but X has"):
+        DistilledClassifier(teacher=numeric_teacher).fit(X, y, X_star=docs[:3])
+
+
+def test_torch_teacher_refuses_documents(text_problem):
+    torch = pytest.importorskip("torch")
+    X, y, docs, _ = text_problem
+    teacher = torch.nn.Linear(3, 2)
+    with pytest.raises(TypeError, match="X_star must hold numbers for the torch module teacher"):
+        DistilledClassifier(teacher=teacher).fit(X, y, X_star=docs)
+
+
+def test_teacher_that_reads_a_frame_by_columns_gets_a_hint(text_problem):
+    X, y, docs, teacher = text_problem
+    with pytest.raises(ValueError, match=r"answered 1 rows for 160 privileged rows.*df\['text'\]"):
+        DistilledClassifier(teacher=teacher).fit(X, y, X_star=pd.DataFrame({"text": docs}))
