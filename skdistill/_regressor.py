@@ -45,20 +45,22 @@ def distilled_targets(y, privileged, *, teacher_weight, sigma, sigma_teacher):
 
     Parameters
     ----------
-    y : ndarray of shape (n_samples,)
+    y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
         True targets.
     privileged : PrivilegedData
-        Mask and teacher answers ``s`` on the privileged rows.
+        Mask and teacher answers ``s`` on the privileged rows, of the same
+        number of outputs as ``y``.
     teacher_weight, sigma, sigma_teacher : float
         lambda, sigma and sigma_s of the paper.
 
     Returns
     -------
-    targets : ndarray of shape (n_samples,)
+    targets : ndarray of the shape of ``y``
     weights : ndarray of shape (n_samples,)
+        The same for every output: lambda, sigma and sigma_s are scalars.
     """
     targets = np.array(y, dtype=np.float64)
-    weights = np.ones_like(targets)
+    weights = np.ones(targets.shape[0])
     if privileged.answers is None:
         return targets, weights
     mask = privileged.mask
@@ -86,8 +88,13 @@ def _precision_ratio(sigma, sigma_teacher):
     return float(ratio)
 
 
-def _weighted_ridge(X, y, weights, alpha, fit_intercept):
+def _weighted_ridge(X, Y, weights, alpha, fit_intercept):
     """Solve ``min_b,c sum_i w_i (y_i - x_i b - c)^2 + alpha ||b||^2`` exactly.
+
+    ``Y`` has shape (n_samples, n_outputs): every output shares the weights,
+    hence the factorisation, and is solved exactly as it would be alone.
+    Returns ``coef`` of shape (n_outputs, n_features) and ``intercept`` of
+    shape (n_outputs,).
 
     The normal equations are solved by Cholesky when they are well
     conditioned once equilibrated; a rank-deficient or unrepresentable Gram
@@ -101,11 +108,11 @@ def _weighted_ridge(X, y, weights, alpha, fit_intercept):
     n_features = X.shape[1]
     if sp.issparse(X) and n_features > _MAX_SPARSE_GRAM_FEATURES:
         keep = _non_constant_columns(X, weights, None) if fit_intercept else np.ones(n_features, bool)
-        return _sparse_lsqr(X, y, weights, alpha, fit_intercept, keep)
+        return _sparse_lsqr(X, Y, weights, alpha, fit_intercept, keep)
     if sp.issparse(X):
-        gram, rhs, x_mean, y_mean = _sparse_normal_equations(X, y, weights, fit_intercept)
+        gram, rhs, x_mean, y_mean = _sparse_normal_equations(X, Y, weights, fit_intercept)
     else:
-        gram, rhs, x_mean, y_mean = _dense_normal_equations(X, y, weights, fit_intercept)
+        gram, rhs, x_mean, y_mean = _dense_normal_equations(X, Y, weights, fit_intercept)
     keep = np.ones(n_features, dtype=bool)
     if fit_intercept:
         keep = _non_constant_columns(X, weights, None if sp.issparse(X) else (gram, x_mean))
@@ -114,18 +121,18 @@ def _weighted_ridge(X, y, weights, alpha, fit_intercept):
     system = np.append(keep, True) if gram.shape[0] > n_features else keep  # sparse: intercept column
     solution = _solve_well_conditioned(gram[np.ix_(system, system)], rhs[system])
     if solution is None and sp.issparse(X):
-        return _sparse_lsqr(X, y, weights, alpha, fit_intercept, keep)
+        return _sparse_lsqr(X, Y, weights, alpha, fit_intercept, keep)
     if solution is None:
-        solution = _dense_least_squares(X[:, keep] if not keep.all() else X, y, weights, alpha, x_mean[keep], y_mean)
-    coef = np.zeros(n_features)
+        solution = _dense_least_squares(X[:, keep] if not keep.all() else X, Y, weights, alpha, x_mean[keep], y_mean)
+    coef = np.zeros((n_features, Y.shape[1]))
     coef[keep] = solution[: keep.sum()]
     if sp.issparse(X) and fit_intercept:
         intercept = solution[-1]
     elif fit_intercept:
         intercept = y_mean - x_mean @ coef
     else:
-        intercept = 0.0
-    return coef, float(intercept)
+        intercept = np.zeros(Y.shape[1])
+    return coef.T, intercept
 
 
 def _non_constant_columns(X, weights, centred):
@@ -149,15 +156,15 @@ def _non_constant_columns(X, weights, centred):
     return keep
 
 
-def _dense_normal_equations(X, y, weights, fit_intercept):
+def _dense_normal_equations(X, Y, weights, fit_intercept):
     # Centring block by block keeps the Gram matrix accurate (no cancellation
     # from large feature means) without a centred copy of the whole X.
     n_features = X.shape[1]
     sw_sum = weights.sum()
     x_mean = (weights @ X) / sw_sum if fit_intercept else np.zeros(n_features)
-    y_mean = (weights @ y) / sw_sum if fit_intercept else 0.0
+    y_mean = (weights @ Y) / sw_sum if fit_intercept else np.zeros(Y.shape[1])
     gram = np.zeros((n_features, n_features))
-    rhs = np.zeros(n_features)
+    rhs = np.zeros((n_features, Y.shape[1]))
     root_w = np.sqrt(weights)
     # Squares beyond float64 make an infinite Gram matrix, which the solver
     # turns into least squares on the design: no warning for that.
@@ -167,26 +174,26 @@ def _dense_normal_equations(X, y, weights, fit_intercept):
             block = X[rows] - x_mean
             block *= root_w[rows, None]
             gram += block.T @ block
-            rhs += block.T @ ((y[rows] - y_mean) * root_w[rows])
+            rhs += block.T @ ((Y[rows] - y_mean) * root_w[rows, None])
     return gram, rhs, x_mean, y_mean
 
 
-def _sparse_normal_equations(X, y, weights, fit_intercept):
+def _sparse_normal_equations(X, Y, weights, fit_intercept):
     # Sparse X is never centred (that would densify it); the intercept is an
     # extra unpenalised column of the normal equations instead.
     weighted = X.multiply(weights[:, None]).tocsr()
     with np.errstate(over="ignore", invalid="ignore"):
         gram = (X.T @ weighted).toarray()
-    rhs = np.asarray(weighted.T @ y).ravel()
+    rhs = np.asarray(weighted.T @ Y)
     if fit_intercept:
         column = np.asarray(weighted.sum(axis=0)).ravel()
         gram = np.block([[gram, column[:, None]], [column[None, :], np.array([[weights.sum()]])]])
-        rhs = np.append(rhs, weights @ y)
+        rhs = np.vstack([rhs, weights @ Y])
     return gram, rhs, None, None
 
 
-def _sparse_lsqr(X, y, weights, alpha, fit_intercept, keep):
-    """The same weighted ridge problem by LSQR, for sparse X.
+def _sparse_lsqr(X, Y, weights, alpha, fit_intercept, keep):
+    """The same weighted ridge problem by LSQR, for sparse X, one output at a time.
 
     LSQR minimises ``||A D^-1 c - t||^2 + alpha ||D^-1 c||^2`` over
     ``c = D b`` with ``A = diag(sqrt(w)) (X - 1 x_mean^T)`` applied as an
@@ -214,9 +221,9 @@ def _sparse_lsqr(X, y, weights, alpha, fit_intercept, keep):
     sw_sum = weights.sum()
     if fit_intercept:
         x_mean = np.asarray(X.T @ weights).ravel() / sw_sum
-        y_mean = weights @ y / sw_sum
+        y_mean = weights @ Y / sw_sum
     else:
-        x_mean, y_mean = np.zeros(X.shape[1]), 0.0
+        x_mean, y_mean = np.zeros(X.shape[1]), np.zeros(Y.shape[1])
     X_csr, X_t = X.tocsr(), X.T.tocsr()
     n_samples, n_features = X.shape
     penalty = np.sqrt(alpha) / scale if alpha > 0 and extreme.any() else None
@@ -237,28 +244,30 @@ def _sparse_lsqr(X, y, weights, alpha, fit_intercept, keep):
     design = scipy.sparse.linalg.LinearOperator(
         (n_rows, n_features), matvec=matvec, rmatvec=rmatvec, dtype=np.float64
     )
-    target = root_w * (y - y_mean)
-    if penalty is not None:
-        target = np.concatenate([target, np.zeros(n_features)])
-    result = scipy.sparse.linalg.lsqr(
-        design, target, damp=damp, atol=1e-12, btol=1e-12, iter_lim=max(1000, 2 * min(X.shape)),
-    )
-    scaled_coef, stop = result[0], result[1]
-    if stop == 7:
-        warnings.warn(
-            f"LSQR did not converge in {result[2]} iterations on sparse X with "
-            f"{n_features} columns; increase alpha or scale the features.",
-            ConvergenceWarning,
+    coef = np.zeros((Y.shape[1], keep.size))
+    intercept = np.zeros(Y.shape[1])
+    for output in range(Y.shape[1]):
+        target = root_w * (Y[:, output] - y_mean[output])
+        if penalty is not None:
+            target = np.concatenate([target, np.zeros(n_features)])
+        result = scipy.sparse.linalg.lsqr(
+            design, target, damp=damp, atol=1e-12, btol=1e-12, iter_lim=max(1000, 2 * min(X.shape)),
         )
-    intercept = float(y_mean - x_mean @ scaled_coef)
-    full = np.zeros(keep.size)
-    full[keep] = scaled_coef / scale
-    if not (np.all(np.isfinite(full)) and np.isfinite(intercept)):
+        scaled_coef, stop = result[0], result[1]
+        if stop == 7:
+            warnings.warn(
+                f"LSQR did not converge in {result[2]} iterations on sparse X with "
+                f"{n_features} columns; increase alpha or scale the features.",
+                ConvergenceWarning,
+            )
+        intercept[output] = y_mean[output] - x_mean @ scaled_coef
+        coef[output, keep] = scaled_coef / scale
+    if not (np.all(np.isfinite(coef)) and np.all(np.isfinite(intercept))):
         raise ValueError(
             "The least-squares solution on sparse X is not finite: X or y holds values "
             "whose products overflow float64. Scale X and y."
         )
-    return full, intercept
+    return coef, intercept
 
 
 # Cholesky on the equilibrated normal equations is accepted when their
@@ -278,7 +287,7 @@ def _solve_well_conditioned(gram, rhs):
     """
     size = gram.shape[0]
     if size == 0:
-        return np.zeros(0)
+        return np.zeros(rhs.shape)
     diag = np.diag(gram)
     if not (np.all(np.isfinite(gram)) and np.all(diag > np.finfo(np.float64).tiny / np.finfo(np.float64).eps)):
         return None
@@ -292,10 +301,11 @@ def _solve_well_conditioned(gram, rhs):
     rcond, info = scipy.linalg.lapack.dpocon(factor[0], anorm)
     if info != 0 or not rcond > _MIN_RCOND:
         return None
+    scale = scale.reshape((size,) + (1,) * (rhs.ndim - 1))
     return scale * scipy.linalg.cho_solve(factor, scale * rhs, check_finite=False)
 
 
-def _dense_least_squares(X, y, weights, alpha, x_mean, y_mean):
+def _dense_least_squares(X, Y, weights, alpha, x_mean, y_mean):
     """Minimum-norm weighted ridge solution by SVD least squares on the design.
 
     The same computation as ``LinearRegression`` (centred, rows scaled by
@@ -306,10 +316,10 @@ def _dense_least_squares(X, y, weights, alpha, x_mean, y_mean):
     """
     root_w = np.sqrt(weights)
     design = (X - x_mean) * root_w[:, None]
-    target = (y - y_mean) * root_w
+    target = (Y - y_mean) * root_w[:, None]
     if alpha > 0:
         design = np.vstack([design, np.sqrt(alpha) * np.eye(X.shape[1])])
-        target = np.concatenate([target, np.zeros(X.shape[1])])
+        target = np.vstack([target, np.zeros((X.shape[1], Y.shape[1]))])
     cond = max(design.shape) * np.finfo(np.float64).eps
     return scipy.linalg.lstsq(design, target, cond=cond)[0]
 
@@ -360,9 +370,10 @@ class DistilledRegressor(TeacherMixin, RegressorMixin, BaseEstimator):
 
     Attributes
     ----------
-    coef_ : ndarray of shape (n_features,)
-        Coefficients of the linear student (when ``student`` is None).
-    intercept_ : float
+    coef_ : ndarray of shape (n_features,) or (n_outputs, n_features)
+        Coefficients of the linear student (when ``student`` is None); one
+        row per output when ``y`` is 2-D, as ``Ridge``.
+    intercept_ : float or ndarray of shape (n_outputs,)
         Intercept of the linear student (0.0 when ``fit_intercept=False``).
     student_ : regressor
         The fitted clone of ``student`` (when ``student`` is given).
@@ -443,13 +454,16 @@ class DistilledRegressor(TeacherMixin, RegressorMixin, BaseEstimator):
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             The student's features.
-        y : array-like of shape (n_samples,)
-            Target values.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Target values. With several outputs, the teacher answers one
+            number per output and each output is fitted exactly as it would
+            be alone (the outputs share the row weights, hence one
+            factorisation).
         <<X_star>>
         <<privileged_mask>>
-        teacher_output : array-like of shape (n_samples,), default=None
-            Precomputed teacher answers (NaN allowed outside the mask); the
-            teacher is then not called.
+        teacher_output : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
+            Precomputed teacher answers (NaN allowed outside the mask), one
+            column per output of ``y``; the teacher is then not called.
         sample_weight : array-like of shape (n_samples,), default=None
             Per-row weights, multiplying the distillation weights.
 
@@ -461,11 +475,13 @@ class DistilledRegressor(TeacherMixin, RegressorMixin, BaseEstimator):
         self._check_instances()
         X_raw = X
         X, y = validate_data(
-            self, X, y, accept_sparse=["csr", "csc"], y_numeric=True, dtype=np.float64
+            self, X, y, accept_sparse=["csr", "csc"], y_numeric=True, multi_output=True,
+            dtype=np.float64,
         )
         sample_weight = check_sample_weight(sample_weight, X)
         privileged = regression_answers(
-            self, X_raw, X_star=X_star, privileged_mask=privileged_mask, teacher_output=teacher_output
+            self, X_raw, X_star=X_star, privileged_mask=privileged_mask, teacher_output=teacher_output,
+            n_outputs=None if y.ndim == 1 else y.shape[1],
         )
         targets, weights = distilled_targets(
             y,
@@ -482,9 +498,12 @@ class DistilledRegressor(TeacherMixin, RegressorMixin, BaseEstimator):
                 "sigma and sigma_teacher closer."
             )
         if self.student is None:
-            fitted = dict(zip(("coef_", "intercept_"), _weighted_ridge(
-                X, targets, weights, self.alpha, self.fit_intercept
-            )))
+            coef, intercept = _weighted_ridge(
+                X, targets.reshape(len(targets), -1), weights, self.alpha, self.fit_intercept
+            )
+            if y.ndim == 1:  # one output: the shapes of Ridge's single-output fit
+                coef, intercept = coef[0], float(intercept[0])
+            fitted = {"coef_": coef, "intercept_": intercept}
         elif not fit_takes_sample_weight(self.student):
             raise TypeError(
                 f"student {type(self.student).__name__} does not accept sample_weight in "
@@ -509,7 +528,7 @@ class DistilledRegressor(TeacherMixin, RegressorMixin, BaseEstimator):
 
         Returns
         -------
-        y_pred : ndarray of shape (n_samples,)
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             Predicted values.
         """
         check_is_fitted(self)
@@ -519,7 +538,7 @@ class DistilledRegressor(TeacherMixin, RegressorMixin, BaseEstimator):
             return check_finite_predictions(np.asarray(self.student_.predict(X)), self)
         X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False, dtype=np.float64)
         with np.errstate(over="ignore", invalid="ignore"):
-            predictions = np.asarray(X @ self.coef_).ravel() + self.intercept_
+            predictions = np.asarray(X @ self.coef_.T) + self.intercept_
         return check_finite_predictions(predictions, self)
 
     def export_student(self):
@@ -555,6 +574,7 @@ class DistilledRegressor(TeacherMixin, RegressorMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
         tags.input_tags.sparse = self.student is None
         if self.student is not None:
             try:  # a student that fits sparse X makes the distilled fit accept it

@@ -380,8 +380,12 @@ def _describe_rows(rows):
     return type(rows).__name__
 
 
-def regression_answers(estimator, X, *, X_star, privileged_mask, teacher_output):
-    """Validated privileged data for a regressor: mask and 1-D teacher answers."""
+def regression_answers(estimator, X, *, X_star, privileged_mask, teacher_output, n_outputs=None):
+    """Validated privileged data for a regressor: mask and teacher answers.
+
+    The answers have shape (n_privileged,) for a single output
+    (``n_outputs=None``), else (n_privileged, n_outputs).
+    """
     teacher = estimator.teacher
     if teacher is not None and _declares_classifier(teacher):
         raise ValueError(
@@ -399,7 +403,9 @@ def regression_answers(estimator, X, *, X_star, privileged_mask, teacher_output)
         rows = _teacher_input_rows(teacher, X, X_star, mask)
         answers, _ = _call_teacher(teacher, rows, "predict")
         name = "the teacher's predictions"
-    return PrivilegedData(mask=mask, answers=_regression_answers(answers, int(mask.sum()), name))
+    return PrivilegedData(
+        mask=mask, answers=_regression_answers(answers, int(mask.sum()), name, n_outputs)
+    )
 
 
 def _declares_classifier(teacher):
@@ -410,14 +416,18 @@ def _declares_classifier(teacher):
         return False
 
 
-def _regression_answers(answers, n_rows, name):
-    """One finite number per privileged row, shape (n_rows,)."""
-    if answers.ndim == 2 and answers.shape[1] == 1:
+def _regression_answers(answers, n_rows, name, n_outputs=None):
+    """Finite answers, shape (n_rows,), or (n_rows, n_outputs) for several outputs."""
+    if n_outputs is None and answers.ndim == 2 and answers.shape[1] == 1:
         answers = answers[:, 0]
-    if answers.shape != (n_rows,):
+    if n_outputs == 1 and answers.ndim == 1:
+        answers = answers[:, None]
+    expected = (n_rows,) if n_outputs is None else (n_rows, n_outputs)
+    if answers.shape != expected:
+        what = "one number" if n_outputs is None else f"one number for each of the {n_outputs} outputs of y"
         raise ValueError(
-            f"{name} must hold one number per privileged row, shape "
-            f"({n_rows},), got shape {answers.shape}.{_row_count_hint(answers, n_rows)}"
+            f"{name} must hold {what} per privileged row, shape {expected}, got shape "
+            f"{answers.shape}.{_row_count_hint(answers, n_rows)}"
         )
     if not np.all(np.isfinite(answers)):
         raise ValueError(f"{name} contain NaN or infinity on privileged rows.")

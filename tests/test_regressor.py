@@ -788,3 +788,78 @@ def test_caller_arrays_unchanged(source):
     assert_array_equal(teacher.coef_, teacher_coef)
     # The fitted mask is the estimator's own copy.
     assert est.privileged_mask_ is not mask
+
+
+# --- Multi-output y: k outputs, each exactly its own single-output fit -------------
+
+
+def _multi_output_problem(n=120, p=6, k=3, seed=0, sparse=False, collinear=False):
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n, p))
+    if collinear:
+        X[:, -1] = X[:, 0] + X[:, 1]
+    Y = X @ rng.normal(size=(p, k)) + 0.3 * rng.normal(size=(n, k))
+    answers = Y + 0.2 * rng.normal(size=(n, k))
+    mask = rng.uniform(size=n) < 0.6
+    answers[~mask] = np.nan
+    weights = rng.uniform(0.5, 2.0, size=n)
+    return (sp.csr_matrix(X) if sparse else X), Y, answers, mask, weights
+
+
+@pytest.mark.parametrize(
+    "layout",
+    ["dense", "dense-rank-deficient", "sparse", "sparse-lsqr", "student", "no-intercept"],
+)
+def test_multi_output_equals_single_output_fits(layout, monkeypatch):
+    if layout == "sparse-lsqr":
+        import skdistill._regressor as regressor_module
+
+        monkeypatch.setattr(regressor_module, "_MAX_SPARSE_GRAM_FEATURES", 2)
+    X, Y, answers, mask, weights = _multi_output_problem(
+        sparse=layout.startswith("sparse"), collinear=layout == "dense-rank-deficient"
+    )
+    params = dict(teacher_weight=0.4, sigma=0.8, sigma_teacher=0.5, alpha=0.3)
+    if layout == "student":
+        params["student"] = Ridge(alpha=0.3)
+    if layout == "no-intercept":
+        params["fit_intercept"] = False
+    fit = dict(privileged_mask=mask, sample_weight=weights)
+    joint = DistilledRegressor(**params).fit(X, Y, teacher_output=answers, **fit)
+    singles = [
+        DistilledRegressor(**params).fit(X, Y[:, j], teacher_output=answers[:, j], **fit)
+        for j in range(Y.shape[1])
+    ]
+    predictions = np.column_stack([single.predict(X) for single in singles])
+    assert joint.predict(X).shape == Y.shape
+    assert_allclose(joint.predict(X), predictions, rtol=1e-9, atol=1e-9)
+    if layout != "student":
+        assert joint.coef_.shape == (Y.shape[1], X.shape[1])
+        assert_allclose(joint.coef_, np.vstack([s.coef_ for s in singles]), rtol=1e-9, atol=1e-10)
+        assert_allclose(joint.intercept_, [s.intercept_ for s in singles], rtol=1e-9, atol=1e-10)
+        exported = joint.export_student()
+        assert_allclose(exported.predict(X), joint.predict(X), rtol=1e-12)
+
+
+def test_multi_output_teacher_answers_every_output_and_matches_ridge_without_it():
+    X, Y, _, mask, _ = _multi_output_problem(k=2)
+    teacher = LinearRegression().fit(X, Y)
+    student = DistilledRegressor(teacher, teacher_weight=0.5).fit(X, Y, X_star=X, privileged_mask=mask)
+    reference = DistilledRegressor(teacher_weight=0.5).fit(
+        X, Y, teacher_output=np.where(mask[:, None], teacher.predict(X), np.nan), privileged_mask=mask
+    )
+    assert_allclose(student.coef_, reference.coef_, rtol=1e-12)
+    plain = DistilledRegressor(alpha=2.0).fit(X, Y)
+    ridge = Ridge(alpha=2.0).fit(X, Y)
+    assert_allclose(plain.coef_, ridge.coef_, rtol=1e-10)
+    assert_allclose(plain.intercept_, ridge.intercept_, rtol=1e-10)
+
+
+def test_single_column_y_keeps_linear_regression_shapes():
+    # LinearRegression's shapes (Ridge flattens a single column since scikit-learn 1.x).
+    X, Y, answers, mask, _ = _multi_output_problem(k=1)
+    student = DistilledRegressor().fit(X, Y, teacher_output=answers[:, 0], privileged_mask=mask)
+    reference = LinearRegression().fit(X, Y)
+    assert student.coef_.shape == reference.coef_.shape == (1, X.shape[1])
+    assert student.predict(X).shape == reference.predict(X).shape == (X.shape[0], 1)
+    flat = DistilledRegressor().fit(X, Y[:, 0], teacher_output=answers[:, 0], privileged_mask=mask)
+    assert_allclose(student.coef_[0], flat.coef_, rtol=1e-12)
