@@ -8,6 +8,7 @@ Strijov, 2021; Lopez-Paz et al., 2016; Hinton et al., 2015).
 
 from ._classifier import DistilledClassifier
 from ._regressor import DistilledRegressor
+from ._regressor_cv import DistilledRegressorCV
 from ._teacher import TeacherAnswers, teacher_answers
 
 __version__ = "0.1.0"
@@ -15,6 +16,7 @@ __version__ = "0.1.0"
 __all__ = [
     "DistilledClassifier",
     "DistilledRegressor",
+    "DistilledRegressorCV",
     "TeacherAnswers",
     "teacher_answers",
     "__version__",

@@ -5,7 +5,7 @@ import scipy.sparse as sp
 from sklearn.linear_model import Ridge
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skdistill import DistilledClassifier, DistilledRegressor
+from skdistill import DistilledClassifier, DistilledRegressor, DistilledRegressorCV
 
 
 def sum_teacher(X):
@@ -27,6 +27,8 @@ ESTIMATORS = [
     DistilledRegressor(),
     DistilledRegressor(sum_teacher, alpha=1.0, **_DISTILLED),
     DistilledRegressor(sum_teacher, student=Ridge(alpha=1.0), **_DISTILLED),
+    DistilledRegressorCV(cv=3),
+    DistilledRegressorCV(sum_teacher, teacher_weights=[0.0, 0.3], alphas=[0.1, 1.0], cv=3, sigma=0.5, sigma_teacher=2.0),
     # Default: float32 torch, L-BFGS.
     DistilledClassifier(),
     # Tight float64 L-BFGS: must pass every check, sample-weight equivalence included.
@@ -45,7 +47,7 @@ _SAMPLE_WEIGHT_CHECKS = (
 
 def expected_failed_checks(estimator):
     """Checks each configuration is known to fail, with the reason."""
-    if isinstance(estimator, DistilledRegressor) and estimator.teacher is not None:
+    if isinstance(estimator, (DistilledRegressor, DistilledRegressorCV)) and estimator.teacher is not None:
         # Refused with a clear error: a single answer per row cannot guide k outputs.
         return {"check_regressor_multioutput": "sum_teacher answers one output per row"}
     if not isinstance(estimator, DistilledClassifier):

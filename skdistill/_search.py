@@ -1,0 +1,104 @@
+"""What the cross-validated estimators share: candidate grids, folds and results.
+
+``DistilledClassifierCV`` and ``DistilledRegressorCV`` choose what
+``GridSearchCV`` would choose over the same grid, folds and scoring; the
+candidates are enumerated, scored and ranked here exactly as it does.
+"""
+
+from numbers import Real
+
+import numpy as np
+from scipy.stats import rankdata
+from sklearn.model_selection import ParameterGrid, check_cv
+
+
+def check_grid(values, name, *, low=None, high=None, low_open=False):
+    """A non-empty 1-D grid of finite numbers within bounds, as a tuple of floats.
+
+    Parameters
+    ----------
+    values : array-like of numbers
+        The candidate values as the user passed them.
+    name : str
+        The parameter's name, for the error messages.
+    low, high : float or None
+        Bounds of the values (None: unbounded); ``high`` is closed.
+    low_open : bool
+        Whether ``low`` itself is excluded.
+    """
+    if isinstance(values, (str, bytes, Real)):
+        hint = f" Pass a list, e.g. {name}=[{values!r}]." if isinstance(values, Real) else ""
+        raise TypeError(
+            f"{name} must be a non-empty 1-D array-like of numbers, got "
+            f"{type(values).__name__} {values!r}.{hint}"
+        )
+    try:
+        grid = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be a non-empty 1-D array-like of numbers: {exc}") from exc
+    if grid.ndim != 1 or grid.size == 0:
+        raise ValueError(
+            f"{name} must be a non-empty 1-D array-like of numbers, got shape {grid.shape}."
+        )
+    if not np.all(np.isfinite(grid)):
+        raise ValueError(f"{name} must hold finite numbers, got {values!r}.")
+    bad = np.zeros(grid.size, dtype=bool)
+    if low is not None:
+        bad |= (grid <= low) if low_open else (grid < low)
+    if high is not None:
+        bad |= grid > high
+    if bad.any():
+        opening = "(" if low_open else "["
+        if low is not None and high is not None:
+            bounds = f"in {opening}{low:g}, {high:g}]"
+        elif low is not None:
+            bounds = f"{'>' if low_open else '>='} {low:g}"
+        else:
+            bounds = f"<= {high:g}"
+        raise ValueError(f"Every value of {name} must be {bounds}; got {grid[bad][0]:g}.")
+    return tuple(float(value) for value in grid)
+
+
+def candidates(**grids):
+    """The candidates in ``GridSearchCV``'s order (``ParameterGrid``: sorted names, last fastest)."""
+    return list(ParameterGrid({name: list(values) for name, values in grids.items()}))
+
+
+def folds(cv, X, y, *, classifier):
+    """The (train, test) index pairs of ``cv``, as ``GridSearchCV`` makes them."""
+    splitter = check_cv(cv, y, classifier=classifier)
+    return list(splitter.split(X, y))
+
+
+def search_results(candidate_list, fold_scores):
+    """``cv_results_`` keyed like ``GridSearchCV``'s, and the index of the best candidate.
+
+    Parameters
+    ----------
+    candidate_list : list of dict
+        The candidates, in order.
+    fold_scores : ndarray of shape (n_folds, n_candidates)
+        The test score of every candidate on every fold.
+
+    Returns
+    -------
+    results : dict
+        ``params``, ``param_<name>`` (masked arrays), ``split<k>_test_score``,
+        ``mean_test_score``, ``std_test_score`` and ``rank_test_score``.
+    best_index : int
+        The best mean score; among ties, the first candidate, as
+        ``GridSearchCV`` (a NaN mean ranks last).
+    """
+    fold_scores = np.asarray(fold_scores, dtype=np.float64)
+    results = {"params": candidate_list}
+    for name in candidate_list[0]:
+        values = np.asarray([candidate[name] for candidate in candidate_list])
+        results[f"param_{name}"] = np.ma.MaskedArray(values, mask=np.zeros(values.shape, bool))
+    for k, scores in enumerate(fold_scores):
+        results[f"split{k}_test_score"] = scores
+    mean = fold_scores.mean(axis=0)
+    results["mean_test_score"] = mean
+    results["std_test_score"] = fold_scores.std(axis=0)
+    ranked = np.where(np.isnan(mean), -np.inf, mean)
+    results["rank_test_score"] = rankdata(-ranked, method="min").astype(np.int32)
+    return results, int(np.argmin(results["rank_test_score"]))
