@@ -20,7 +20,9 @@ from ._torch_utils import (
     forward_in_chunks,
     import_torch,
     is_tensor,
+    parameter_count,
     single_threaded_blas,
+    threads_for_work,
 )
 # Rows per block of the fused linear loss and gradient. Measured on 2 cores
 # (FashionMNIST), cache-sized blocks gained nothing over whole batches, whose
@@ -228,7 +230,9 @@ def check_student(module, data):
     version = X._version
     try:
         # eval mode: no batch-norm statistics updated, and no dropout
-        with evaluation_mode(module), torch.no_grad():
+        with evaluation_mode(module), torch.no_grad(), threads_for_work(
+            index.numel() * parameter_count(module), data.y.device
+        ):
             outputs = module(X)
     except RuntimeError as exc:
         raise ValueError(
@@ -451,7 +455,8 @@ def fit_lbfgs(module, data, settings, *, max_iter, tol, verbose):
     # L-BFGS-B's own vector work is tiny; numpy's BLAS threads would only spin
     # between evaluations and steal the cores from torch's threads (4x slower
     # on two cores).
-    with single_threaded_blas():
+    work = data.y.shape[0] * parameter_count(module)
+    with single_threaded_blas(), threads_for_work(work, device):
         result = scipy.optimize.minimize(
             loss_and_grad,
             theta0,
@@ -530,45 +535,48 @@ def fit_adam(
     history = History(validation_scores=[] if validation is not None else None)
     best_score, best_state, no_improvement = -math.inf, None, 0
     epochs = _progress(range(max_iter), verbose)
-    for epoch in epochs:
-        order_host = torch.randperm(n_samples, generator=generator)
-        order, order_host = order_host.to(device), order_host.numpy()
-        epoch_loss = torch.zeros((), dtype=data.label_weight.dtype, device=device)
-        for start in range(0, n_samples, batch_size):
-            # The batch's weight from the host copy: no device sync per batch.
-            batch_weight = float(data.row_weight[order_host[start : start + batch_size]].sum())
-            if not batch_weight > 0:
-                continue  # rows of weight zero carry nothing to learn from (and 0 / 0 is NaN)
-            batch = data.batch(order[start : start + batch_size])
-            if closed_form:
-                loss = _linear_batch_step(
-                    module, batch, settings, data.n_classes, batch_weight, data.total_weight
-                )
+    # Mini-batches are small however many rows there are: one thread, unless the
+    # batches or the student are large.
+    with threads_for_work(min(batch_size, n_samples) * parameter_count(module), device):
+        for epoch in epochs:
+            order_host = torch.randperm(n_samples, generator=generator)
+            order, order_host = order_host.to(device), order_host.numpy()
+            epoch_loss = torch.zeros((), dtype=data.label_weight.dtype, device=device)
+            for start in range(0, n_samples, batch_size):
+                # The batch's weight from the host copy: no device sync per batch.
+                batch_weight = float(data.row_weight[order_host[start : start + batch_size]].sum())
+                if not batch_weight > 0:
+                    continue  # rows of weight zero carry nothing to learn from (and 0 / 0 is NaN)
+                batch = data.batch(order[start : start + batch_size])
+                if closed_form:
+                    loss = _linear_batch_step(
+                        module, batch, settings, data.n_classes, batch_weight, data.total_weight
+                    )
+                else:
+                    optimizer.zero_grad(set_to_none=True)
+                    loss = objective(module, batch, settings, data.n_classes, batch_weight, data.total_weight)
+                    loss.backward()
+                optimizer.step()
+                epoch_loss += loss.detach() * batch_weight
+            epoch_value = float(epoch_loss) / data.total_weight
+            if not math.isfinite(epoch_value):
+                raise _non_finite_error(f"at Adam epoch {epoch + 1}")
+            history.loss_curve.append(epoch_value)
+            history.n_iter = epoch + 1
+            if validation is not None:
+                score = _accuracy(module, validation, data.n_classes, fresh_input=data.writes_input)
+                history.validation_scores.append(score)
+                improved = score > best_score + tol
+                if score > best_score:
+                    best_score, best_state = score, copy.deepcopy(module.state_dict())
             else:
-                optimizer.zero_grad(set_to_none=True)
-                loss = objective(module, batch, settings, data.n_classes, batch_weight, data.total_weight)
-                loss.backward()
-            optimizer.step()
-            epoch_loss += loss.detach() * batch_weight
-        epoch_value = float(epoch_loss) / data.total_weight
-        if not math.isfinite(epoch_value):
-            raise _non_finite_error(f"at Adam epoch {epoch + 1}")
-        history.loss_curve.append(epoch_value)
-        history.n_iter = epoch + 1
-        if validation is not None:
-            score = _accuracy(module, validation, data.n_classes, fresh_input=data.writes_input)
-            history.validation_scores.append(score)
-            improved = score > best_score + tol
-            if score > best_score:
-                best_score, best_state = score, copy.deepcopy(module.state_dict())
-        else:
-            improved = epoch_value < history.best_loss - tol
-        history.best_loss = min(history.best_loss, epoch_value)
-        no_improvement = 0 if improved else no_improvement + 1
-        _report(epochs, verbose, history)
-        if no_improvement >= n_iter_no_change:
-            history.converged = True
-            break
+                improved = epoch_value < history.best_loss - tol
+            history.best_loss = min(history.best_loss, epoch_value)
+            no_improvement = 0 if improved else no_improvement + 1
+            _report(epochs, verbose, history)
+            if no_improvement >= n_iter_no_change:
+                history.converged = True
+                break
     if best_state is not None:
         module.load_state_dict(best_state)
     if not history.converged and validation is None:

@@ -171,6 +171,54 @@ def single_threaded_blas():
                 _blas_limiter = None
 
 
+#: Multiply-adds of one evaluation (rows x trainable parameters) below which
+#: torch runs on one thread: on tensors this small its intra-op threads cost
+#: more in synchronisation than they save, and far more when another process
+#: holds a core.
+SMALL_WORK = 1 << 24
+
+_torch_threads_lock = threading.Lock()
+_small_work_users = 0
+_saved_torch_threads = None
+
+
+@contextmanager
+def threads_for_work(work, device="cpu"):
+    """Run torch on one CPU thread when ``work`` is small, process-wide.
+
+    Only ever lowers torch's thread count, so a caller's limit
+    (``torch.set_num_threads``, ``threadpoolctl``, joblib's inner limits)
+    holds. Overlapping users in threads are counted as in
+    :func:`single_threaded_blas`: the first sets one thread, the last
+    restores what the first found. Accelerators are left alone.
+    """
+    global _small_work_users, _saved_torch_threads
+    if work >= SMALL_WORK or str(device) != "cpu":
+        yield
+        return
+    torch = import_torch()
+    with _torch_threads_lock:
+        if _small_work_users == 0:
+            _saved_torch_threads = torch.get_num_threads()
+            if _saved_torch_threads > 1:
+                torch.set_num_threads(1)
+        _small_work_users += 1
+    try:
+        yield
+    finally:
+        with _torch_threads_lock:
+            _small_work_users -= 1
+            if _small_work_users == 0:
+                if _saved_torch_threads > 1:
+                    torch.set_num_threads(_saved_torch_threads)
+                _saved_torch_threads = None
+
+
+def parameter_count(module):
+    """Number of parameters of a torch module: roughly its multiply-adds per row."""
+    return sum(p.numel() for p in module.parameters())
+
+
 # Rows handed to a torch module at once when predicting; bounds the memory of
 # one forward pass.
 _INFERENCE_CHUNK_ROWS = 65536
@@ -185,7 +233,8 @@ def forward_in_chunks(module, X, *, dtype, device, to_numpy):
     """
     torch = import_torch()
     outputs = []
-    with torch.no_grad():
+    work = min(X.shape[0], _INFERENCE_CHUNK_ROWS) * max(parameter_count(module), 1)
+    with torch.no_grad(), threads_for_work(work, device):
         # At least one chunk, possibly empty: the output keeps its width.
         for start in range(0, max(X.shape[0], 1), _INFERENCE_CHUNK_ROWS):
             chunk = as_tensor(X[start : start + _INFERENCE_CHUNK_ROWS], dtype=dtype, device=device)

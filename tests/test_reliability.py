@@ -286,6 +286,79 @@ class TestThreads:
             assert_array_equal(got, expected)
         assert modes(teacher) == before
 
+    @staticmethod
+    def _thread_recording_student(n_features, n_classes, seen):
+        import torch
+
+        class Recording(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.linear = torch.nn.Linear(n_features, n_classes)
+
+            def forward(self, inputs):
+                seen.append(torch.get_num_threads())
+                return self.linear(inputs)
+
+        return Recording()
+
+    @pytest.mark.parametrize("solver", ["lbfgs", "adam"])
+    def test_small_fits_train_on_one_torch_thread_and_restore_it(self, solver):
+        import torch
+
+        seen = []
+        before = torch.get_num_threads()
+        student = self._thread_recording_student(X.shape[1], 3, seen)
+        DistilledClassifier(student=student, solver=solver, max_iter=3).fit(X, Y)
+        assert seen and set(seen) == {1}
+        assert torch.get_num_threads() == before
+
+    def test_large_work_keeps_torch_threads_and_a_caller_limit_holds(self, monkeypatch):
+        import torch
+
+        seen = []
+        monkeypatch.setattr(torch_utils, "SMALL_WORK", 0)  # every problem counts as large
+        before = torch.get_num_threads()
+        student = self._thread_recording_student(X.shape[1], 3, seen)
+        DistilledClassifier(student=student, max_iter=2).fit(X, Y)
+        assert set(seen) == {before}
+        torch.set_num_threads(1)
+        try:
+            monkeypatch.setattr(torch_utils, "SMALL_WORK", 1 << 24)
+            seen.clear()
+            DistilledClassifier(student=self._thread_recording_student(X.shape[1], 3, seen), max_iter=2).fit(X, Y)
+            assert set(seen) == {1} and torch.get_num_threads() == 1  # never raised above the caller's
+        finally:
+            torch.set_num_threads(before)
+
+    def test_overlapping_small_fits_restore_torch_threads(self):
+        import torch
+
+        torch_utils_threads = torch_utils.threads_for_work
+        before = torch.get_num_threads()
+        a_entered, b_entered, a_left = threading.Event(), threading.Event(), threading.Event()
+        inside_b_after_a = []
+
+        def first():
+            with torch_utils_threads(1):
+                a_entered.set()
+                b_entered.wait(5)
+            a_left.set()
+
+        def second():
+            a_entered.wait(5)
+            with torch_utils_threads(1):
+                b_entered.set()
+                a_left.wait(5)
+                inside_b_after_a.append(torch.get_num_threads())
+
+        threads = [threading.Thread(target=first), threading.Thread(target=second)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert inside_b_after_a == [1]
+        assert torch.get_num_threads() == before
+
     def test_overlapping_blas_limits_restore_the_original(self, monkeypatch):
         # The process-wide setting is modelled by a fake threadpool_limits, so
         # that the order of set and restore is checked whatever BLAS reports.
