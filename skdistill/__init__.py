@@ -6,6 +6,7 @@ privileged features ``X_star`` available at training time only (Grabovoy &
 Strijov, 2021; Lopez-Paz et al., 2016; Hinton et al., 2015).
 """
 
+from ._bayesian import BayesianDistilledRegressor
 from ._classifier import DistilledClassifier
 from ._regressor import DistilledRegressor
 from ._regressor_cv import DistilledRegressorCV
@@ -14,6 +15,7 @@ from ._teacher import TeacherAnswers, teacher_answers
 __version__ = "0.1.0"
 
 __all__ = [
+    "BayesianDistilledRegressor",
     "DistilledClassifier",
     "DistilledRegressor",
     "DistilledRegressorCV",
