@@ -8,6 +8,7 @@ Strijov, 2021; Lopez-Paz et al., 2016; Hinton et al., 2015).
 
 from ._bayesian import BayesianDistilledRegressor
 from ._classifier import DistilledClassifier
+from ._classifier_cv import DistilledClassifierCV
 from ._regressor import DistilledRegressor
 from ._regressor_cv import DistilledRegressorCV
 from ._teacher import TeacherAnswers, teacher_answers
@@ -17,6 +18,7 @@ __version__ = "0.1.0"
 __all__ = [
     "BayesianDistilledRegressor",
     "DistilledClassifier",
+    "DistilledClassifierCV",
     "DistilledRegressor",
     "DistilledRegressorCV",
     "TeacherAnswers",

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 
 import numpy as np
 import scipy.sparse as sp
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 
 def import_torch():
@@ -145,6 +145,16 @@ def inference_module(module):
 _blas_lock = threading.Lock()
 _blas_users = 0
 _blas_limiter = None
+_controller = None
+
+
+def _blas_controller():
+    # Inspecting the loaded libraries costs about a millisecond; once is enough
+    # (numpy's and scipy's BLAS are loaded before any fit).
+    global _controller
+    if _controller is None:
+        _controller = ThreadpoolController()
+    return _controller
 
 
 @contextmanager
@@ -159,7 +169,7 @@ def single_threaded_blas():
     global _blas_users, _blas_limiter
     with _blas_lock:
         if _blas_users == 0:
-            _blas_limiter = threadpool_limits(limits=1, user_api="blas")
+            _blas_limiter = _blas_controller().limit(limits=1, user_api="blas")
         _blas_users += 1
     try:
         yield

@@ -5,7 +5,7 @@ import scipy.sparse as sp
 from sklearn.linear_model import Ridge
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skdistill import DistilledClassifier, DistilledRegressor, DistilledRegressorCV
+from skdistill import DistilledClassifier, DistilledClassifierCV, DistilledRegressor, DistilledRegressorCV
 
 
 def sum_teacher(X):
@@ -29,6 +29,7 @@ ESTIMATORS = [
     DistilledRegressor(sum_teacher, student=Ridge(alpha=1.0), **_DISTILLED),
     DistilledRegressorCV(cv=3),
     DistilledRegressorCV(sum_teacher, teacher_weights=[0.0, 0.3], alphas=[0.1, 1.0], cv=3, sigma=0.5, sigma_teacher=2.0),
+    DistilledClassifierCV(teacher_weights=[0.0], temperatures=[1.0], cv=2, dtype="float64", tol=1e-10, max_iter=1000),
     # Default: float32 torch, L-BFGS.
     DistilledClassifier(),
     # Tight float64 L-BFGS: must pass every check, sample-weight equivalence included.

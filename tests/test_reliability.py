@@ -360,7 +360,7 @@ class TestThreads:
         assert torch.get_num_threads() == before
 
     def test_overlapping_blas_limits_restore_the_original(self, monkeypatch):
-        # The process-wide setting is modelled by a fake threadpool_limits, so
+        # The process-wide setting is modelled by a fake threadpool controller, so
         # that the order of set and restore is checked whatever BLAS reports.
         setting = {"threads": 2}
         log = []
@@ -375,7 +375,11 @@ class TestThreads:
                 setting["threads"] = self.saved
                 log.append(("restore", self.saved))
 
-        monkeypatch.setattr(torch_utils, "threadpool_limits", FakeLimits)
+        class FakeController:
+            def limit(self, limits, user_api):
+                return FakeLimits(limits, user_api)
+
+        monkeypatch.setattr(torch_utils, "_blas_controller", FakeController)
         a_entered, b_entered, a_left = threading.Event(), threading.Event(), threading.Event()
         inside_b_after_a = []
 

@@ -1,0 +1,410 @@
+"""DistilledClassifierCV: the teacher weight and temperature chosen by cross-validation.
+
+What ``GridSearchCV`` over ``DistilledClassifier`` would choose, at a
+fraction of its cost (SPEC section 9): the teacher is evaluated once for all
+rows, every candidate of a fold is trained from the same validated fold, the
+labels-only fit (teacher weight 0, whatever the temperature) once per fold,
+and the linear student trained with L-BFGS starts each teacher weight from
+the solution of the previous one at the same temperature (the objective is
+convex: the same minimum, fewer iterations).
+"""
+
+import copy
+from numbers import Integral, Real
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.metrics import check_scoring, get_scorer_names
+from sklearn.model_selection import StratifiedKFold
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._base import TeacherMixin, atomic_fit, check_sample_weight, select_rows
+from ._classifier import DistilledClassifier
+from ._losses import LOSSES
+from ._search import candidates, check_grid, folds, search_results
+from ._teacher import TeacherAnswers, classification_logits
+
+#: Parameters handed unchanged to every DistilledClassifier of the search.
+_STUDENT_PARAMS = (
+    "loss", "class_weight", "student", "alpha", "fit_intercept", "solver", "max_iter", "tol",
+    "batch_size", "learning_rate", "early_stopping", "validation_fraction", "n_iter_no_change",
+    "epsilon", "dtype", "device", "random_state", "verbose",
+)
+
+
+class DistilledClassifierCV(TeacherMixin, ClassifierMixin, BaseEstimator):
+    """Distilled classifier with the teacher weight and temperature chosen by cross-validation.
+
+    The ``LogisticRegressionCV`` of :class:`DistilledClassifier`: every pair
+    of ``teacher_weights`` and ``temperatures`` is scored on the folds of
+    ``cv`` as ``GridSearchCV(DistilledClassifier(...), {"teacher_weight":
+    teacher_weights, "temperature": temperatures})`` scores it, and the best
+    pair is refitted on all rows. The teacher is evaluated once; the
+    labels-only candidate (weight 0) is fitted once per fold for every
+    temperature; the linear student with L-BFGS warm-starts along the
+    teacher weights of each temperature.
+
+    Parameters
+    ----------
+    teacher : object, default=None
+        As in :class:`DistilledClassifier`: a fitted classifier, a
+        ``torch.nn.Module`` or a callable returning logits, never refit;
+        None with ``teacher_output``.
+    teacher_weights : array-like of float, default=(0.0, 0.25, 0.5, 0.75, 1.0)
+        Candidate teacher weights lambda, each in [0, 1].
+    temperatures : array-like of float, default=(1.0, 2.0, 5.0)
+        Candidate temperatures T, each > 0.
+    loss, teacher_output_kind, class_weight, student, alpha, fit_intercept, solver, \
+max_iter, tol, batch_size, learning_rate, early_stopping, validation_fraction, \
+n_iter_no_change, epsilon, dtype, device, random_state, verbose
+        As in :class:`DistilledClassifier`, for every fit of the search.
+    cv : int, cross-validation generator or iterable, default=None
+        The folds, as ``GridSearchCV``'s ``cv`` (None: 5-fold
+        ``StratifiedKFold``).
+    scoring : str or callable, default=None
+        As ``GridSearchCV``'s ``scoring``; None is the estimator's ``score``
+        (accuracy). Scores are unweighted, as in ``GridSearchCV``.
+    n_jobs : int, default=None
+        Folds evaluated in parallel (joblib); None means 1.
+
+    Attributes
+    ----------
+    teacher_weight_ : float
+        The chosen teacher weight.
+    temperature_ : float
+        The chosen temperature.
+    best_score_ : float
+        Its mean cross-validated score.
+    best_params_ : dict
+        ``{"teacher_weight": teacher_weight_, "temperature": temperature_}``.
+    best_index_ : int
+        Its index in ``cv_results_``.
+    cv_results_ : dict of ndarray
+        Keyed like ``GridSearchCV``'s (``params``, ``param_teacher_weight``,
+        ``param_temperature``, ``split<k>_test_score``, ``mean_test_score``,
+        ``std_test_score``, ``rank_test_score``).
+    best_estimator_ : DistilledClassifier
+        The student refitted on all rows with the chosen values.
+    classes_ : ndarray of shape (n_classes,)
+        The class labels.
+    coef_, intercept_ : ndarray
+        Those of ``best_estimator_`` for the linear student.
+    n_iter_ : int
+        Iterations (L-BFGS) or epochs (Adam) of the refit, for a torch or
+        linear student.
+    n_splits_ : int
+        Number of folds.
+    privileged_mask_ : ndarray of bool of shape (n_samples,)
+        The privileged rows.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during fit, when ``X`` has string column names.
+
+    See Also
+    --------
+    DistilledClassifier : The estimator whose teacher weight and temperature
+        are chosen here.
+    DistilledRegressorCV : The same for regression.
+
+    Notes
+    -----
+    Warm starts reach the same minimum as the cold fits of ``GridSearchCV``
+    to the solver's tolerance ``tol``, so cross-validated scores agree to
+    that precision and a different choice happens only between candidates
+    whose scores tie within it.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skdistill import DistilledClassifierCV
+    >>> X_star, y = make_classification(n_samples=300, n_features=8, random_state=0)
+    >>> teacher = LogisticRegression().fit(X_star, y)
+    >>> search = DistilledClassifierCV(teacher, teacher_weights=[0.0, 0.5], temperatures=[1.0, 2.0])
+    >>> search.fit(X_star[:, :4], y, X_star=X_star).best_params_.keys()
+    dict_keys(['teacher_weight', 'temperature'])
+    """
+
+    _parameter_constraints = {
+        **{
+            name: constraint
+            for name, constraint in DistilledClassifier._parameter_constraints.items()
+            if name not in ("teacher_weight", "temperature", "warm_start")
+        },
+        "teacher_weights": ["array-like"],
+        "temperatures": ["array-like"],
+        "loss": [StrOptions(set(LOSSES))],
+        "cv": ["cv_object"],
+        "scoring": [StrOptions(set(get_scorer_names())), callable, None],
+        "n_jobs": [Integral, None],
+    }
+
+    def __init__(
+        self,
+        teacher=None,
+        *,
+        teacher_weights=(0.0, 0.25, 0.5, 0.75, 1.0),
+        temperatures=(1.0, 2.0, 5.0),
+        loss="distill",
+        teacher_output_kind="auto",
+        class_weight=None,
+        student=None,
+        alpha=1.0,
+        fit_intercept=True,
+        solver="lbfgs",
+        max_iter=100,
+        tol=1e-4,
+        batch_size="auto",
+        learning_rate=1e-3,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        epsilon=1e-6,
+        dtype="float32",
+        device="cpu",
+        random_state=None,
+        verbose=0,
+        cv=None,
+        scoring=None,
+        n_jobs=None,
+    ):
+        self.teacher = teacher
+        self.teacher_weights = teacher_weights
+        self.temperatures = temperatures
+        self.loss = loss
+        self.teacher_output_kind = teacher_output_kind
+        self.class_weight = class_weight
+        self.student = student
+        self.alpha = alpha
+        self.fit_intercept = fit_intercept
+        self.solver = solver
+        self.max_iter = max_iter
+        self.tol = tol
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.epsilon = epsilon
+        self.dtype = dtype
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.cv = cv
+        self.scoring = scoring
+        self.n_jobs = n_jobs
+
+    def _student(self, teacher=None, **params):
+        """A DistilledClassifier with this search's fixed parameters."""
+        fixed = {name: copy.deepcopy(getattr(self, name)) if name == "student" else getattr(self, name)
+                 for name in _STUDENT_PARAMS}
+        return DistilledClassifier(teacher, **fixed, **params)
+
+    @atomic_fit
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y, *, X_star=None, privileged_mask=None, teacher_output=None, sample_weight=None):
+        """Score every candidate on the folds, then refit the best on all rows.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The student's features.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        <<X_star>>
+        <<privileged_mask>>
+        teacher_output : array-like of shape (n_samples, n_classes), default=None
+            Precomputed teacher answers, as in :meth:`DistilledClassifier.fit`.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-row weights of the fits (the scores are unweighted).
+
+        Returns
+        -------
+        self : DistilledClassifierCV
+            The fitted estimator.
+        """
+        self._check_instances()
+        teacher_weights = check_grid(self.teacher_weights, "teacher_weights", low=0.0, high=1.0)
+        temperatures = check_grid(self.temperatures, "temperatures", low=0.0, low_open=True)
+        X_raw = X
+        # Shape and names here; every fit of the search checks the values itself.
+        X_checked, y = validate_data(self, X, y, accept_sparse=True, dtype=None, ensure_all_finite=False)
+        check_classification_targets(y)
+        labels = np.unique(y)
+        if len(labels) < 2:
+            raise ValueError(
+                "y must hold at least two classes to train a classifier; got 1 class: "
+                f"{labels.tolist()}."
+            )
+        sample_weight = check_sample_weight(sample_weight, X_checked)
+        splits = folds(self._checked_cv(y), X_checked, y, classifier=True)
+        # The teacher is asked once, for the largest weight (not at all when every weight is 0).
+        privileged = classification_logits(
+            self._student(self.teacher, teacher_weight=max(teacher_weights),
+                          teacher_output_kind=self.teacher_output_kind),
+            X_raw, X_star=X_star, privileged_mask=privileged_mask, teacher_output=teacher_output,
+            output_kind=self.teacher_output_kind,
+        )
+        answers = None
+        if privileged.answers is not None:
+            answers = np.full((len(y), privileged.answers.shape[1]), np.nan)
+            answers[privileged.mask] = privileged.answers
+            if privileged.classes is not None:
+                answers = TeacherAnswers(answers, privileged.classes)
+        problem = dict(X=X_raw, y=y, sample_weight=sample_weight, mask=privileged.mask, answers=answers)
+        candidate_list = candidates(teacher_weight=teacher_weights, temperature=temperatures)
+        scorer = check_scoring(self._student(), self.scoring)
+        fold_scores = Parallel(n_jobs=self.n_jobs)(
+            delayed(self._fold_scores)(problem, train, test, candidate_list, scorer)
+            for train, test in splits
+        )
+        results, best = search_results(candidate_list, fold_scores)
+        best_params = candidate_list[best]
+        best_estimator = self._fit_rows(problem, np.arange(len(y)), best_params)
+        for name in ("coef_", "intercept_", "n_iter_"):
+            self.__dict__.pop(name, None)
+        self.__dict__.update(
+            cv_results_=results,
+            best_index_=best,
+            best_params_=dict(best_params),
+            best_score_=float(results["mean_test_score"][best]),
+            teacher_weight_=best_params["teacher_weight"],
+            temperature_=best_params["temperature"],
+            best_estimator_=best_estimator,
+            classes_=best_estimator.classes_,
+            n_splits_=len(splits),
+            privileged_mask_=privileged.mask,
+        )
+        if hasattr(best_estimator, "coef_"):
+            self.coef_ = best_estimator.coef_
+            self.intercept_ = best_estimator.intercept_
+        if hasattr(best_estimator, "n_iter_"):
+            self.n_iter_ = best_estimator.n_iter_
+        return self
+
+    def _checked_cv(self, y):
+        """``cv``, refused when a stratified fold cannot hold every class."""
+        n_splits = self.cv if isinstance(self.cv, Integral) else getattr(self.cv, "n_splits", None)
+        stratified = self.cv is None or isinstance(self.cv, (Integral, StratifiedKFold))
+        if n_splits is None and self.cv is None:
+            n_splits = 5
+        if stratified and n_splits is not None:
+            labels, counts = np.unique(y, return_counts=True)
+            if counts.min() < n_splits:
+                raise ValueError(
+                    f"cv={n_splits} stratified folds need at least {n_splits} rows of every "
+                    f"class, but class {labels[counts.argmin()].tolist()!r} of y has "
+                    f"{counts.min()}: some training folds would miss it. Use cv <= "
+                    f"{counts.min()}, or pass a splitter of your own."
+                )
+        return self.cv
+
+    def _fit_rows(self, problem, rows, params, previous=None):
+        """A DistilledClassifier fitted on ``rows``, from ``previous`` when given (a warm start)."""
+        if previous is not None:
+            estimator = copy.deepcopy(previous).set_params(warm_start=True, **params)
+        else:
+            estimator = self._student(**params)
+        fit_params = {"sample_weight": problem["sample_weight"][rows]}
+        if problem["answers"] is not None:
+            estimator.set_params(teacher_output_kind="logits")
+            fit_params.update(
+                teacher_output=problem["answers"][rows], privileged_mask=problem["mask"][rows]
+            )
+        return estimator.fit(select_rows(problem["X"], rows), problem["y"][rows], **fit_params)
+
+    def _fold_scores(self, problem, train, test, candidate_list, scorer):
+        """The score of every candidate on one fold."""
+        X_test, y_test = select_rows(problem["X"], test), problem["y"][test]
+        warm = self.student is None and self.solver == "lbfgs"
+        by_temperature = {}
+        for index, params in enumerate(candidate_list):
+            by_temperature.setdefault(params["temperature"], []).append(index)
+        scores = np.empty(len(candidate_list))
+        labels_only = None  # weight 0: the same objective at every temperature
+        for indices in by_temperature.values():
+            previous = None
+            for index in sorted(indices, key=lambda i: candidate_list[i]["teacher_weight"]):
+                params = candidate_list[index]
+                if params["teacher_weight"] == 0 and labels_only is not None:
+                    scores[index], previous = labels_only
+                    continue
+                fitted = self._fit_rows(problem, train, params, previous if warm else None)
+                scores[index] = scorer(fitted, X_test, y_test)
+                if params["teacher_weight"] == 0:
+                    labels_only = (scores[index], fitted)
+                previous = fitted
+        return scores
+
+    def predict(self, X):
+        """Predict class labels with the refitted student.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted labels.
+        """
+        check_is_fitted(self)
+        return self.best_estimator_.predict(X)
+
+    def predict_proba(self, X):
+        """Class probabilities of the refitted student.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probabilities, columns in the order of ``classes_``.
+        """
+        check_is_fitted(self)
+        return self.best_estimator_.predict_proba(X)
+
+    def predict_log_proba(self, X):
+        """Log-probabilities of the refitted student.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log-probabilities, columns in the order of ``classes_``.
+        """
+        check_is_fitted(self)
+        return self.best_estimator_.predict_log_proba(X)
+
+    def decision_function(self, X):
+        """Decision scores of the refitted student.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            As :meth:`DistilledClassifier.decision_function`.
+        """
+        check_is_fitted(self)
+        return self.best_estimator_.decision_function(X)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = self._student().__sklearn_tags__().input_tags.sparse
+        return tags
