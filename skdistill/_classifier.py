@@ -1,6 +1,7 @@
 """DistilledClassifier: a softmax student trained on labels and teacher answers."""
 
 import copy
+from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
@@ -27,6 +28,33 @@ from ._students import (
     check_estimator_student,
     student_kind,
 )
+
+
+@dataclass
+class PreparedProblem:
+    """One fit's validated data, before a teacher weight and temperature are chosen."""
+
+    kind: str  # the kind of student (see _students)
+    X_raw: object  # X as given: a scikit-learn student gets it
+    X: object  # validated X (float for the linear and torch students)
+    y: np.ndarray  # encoded labels
+    classes: np.ndarray
+    sample_weight: np.ndarray  # class weights included
+    mask: np.ndarray  # privileged rows
+    teacher_logits: np.ndarray | None  # on the privileged rows, aligned to classes
+
+    def candidate(self, teacher_weight, temperature):
+        """``(label_weight, teacher_part, soft_targets)`` of one candidate.
+
+        Without teacher answers the labels carry every row's weight and the
+        other two are None.
+        """
+        if self.teacher_logits is None:
+            return self.sample_weight, None, None
+        soft_targets = np.zeros((self.y.shape[0], len(self.classes)))
+        soft_targets[self.mask] = softmax_at_temperature(self.teacher_logits, temperature)
+        label_weight, teacher_part = row_weights(self.sample_weight, self.mask, teacher_weight)
+        return label_weight, teacher_part, soft_targets
 
 
 class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
@@ -324,6 +352,25 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
         self : DistilledClassifier
             The fitted estimator.
         """
+        problem = self._prepare(X, y, X_star, privileged_mask, teacher_output, sample_weight)
+        label_weight, teacher_part, soft_targets = problem.candidate(self.teacher_weight, self.temperature)
+        fitted = {"classes_": problem.classes, "privileged_mask_": problem.mask}
+        if problem.kind == ESTIMATOR:
+            state = STUDENTS[ESTIMATOR].fit(
+                self, problem.X_raw, problem.y, problem.classes, label_weight, teacher_part, soft_targets
+            )
+        else:
+            state = self._train(problem.X, problem.y, len(problem.classes), label_weight, teacher_part, soft_targets)
+        self._store_fitted(problem.kind, **fitted, **state)
+        return self
+
+    def _prepare(self, X, y, X_star, privileged_mask, teacher_output, sample_weight):
+        """Validate one fit's data and turn the teacher into aligned logits, once.
+
+        Everything here is independent of the teacher weight and the
+        temperature, so cross-validated searches prepare a fold once for all
+        their candidates (:class:`PreparedProblem`).
+        """
         self._check_instances()
         kind = student_kind(self.student)
         if kind == ESTIMATOR:
@@ -366,22 +413,15 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
             teacher_output=teacher_output,
             output_kind=self.teacher_output_kind,
         )
-        soft_targets, teacher_part = None, None
-        label_weight = sample_weight
+        logits = None
         if privileged.answers is not None:
             logits = align_teacher_columns(
                 privileged.answers, privileged.classes, classes, privileged.label_source
             )
-            soft_targets = np.zeros((X.shape[0], len(classes)))
-            soft_targets[privileged.mask] = softmax_at_temperature(logits, self.temperature)
-            label_weight, teacher_part = row_weights(sample_weight, privileged.mask, self.teacher_weight)
-        problem = {"classes_": classes, "privileged_mask_": privileged.mask}
-        if kind == ESTIMATOR:
-            state = STUDENTS[ESTIMATOR].fit(self, X_raw, y_encoded, classes, label_weight, teacher_part, soft_targets)
-        else:
-            state = self._train(X, y_encoded, len(classes), label_weight, teacher_part, soft_targets)
-        self._store_fitted(kind, **problem, **state)
-        return self
+        return PreparedProblem(
+            kind=kind, X_raw=X_raw, X=X, y=y_encoded, classes=classes,
+            sample_weight=sample_weight, mask=privileged.mask, teacher_logits=logits,
+        )
 
     def _warm_start_layout(self):
         """What a warm start continues from: the previous fit's shape, or None."""

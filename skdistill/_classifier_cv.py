@@ -23,6 +23,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import TeacherMixin, atomic_fit, check_sample_weight, select_rows
 from ._classifier import DistilledClassifier
+from ._students import ESTIMATOR, LINEAR, STUDENTS
 from ._losses import LOSSES
 from ._search import candidates, check_grid, folds, search_results
 from ._teacher import TeacherAnswers, classification_logits
@@ -318,14 +319,29 @@ n_iter_no_change, epsilon, dtype, device, random_state, verbose
         return estimator.fit(select_rows(problem["X"], rows), problem["y"][rows], **fit_params)
 
     def _fold_scores(self, problem, train, test, candidate_list, scorer):
-        """The score of every candidate on one fold."""
+        """The score of every candidate on one fold.
+
+        The fold is validated and the teacher's answers aligned once
+        (``DistilledClassifier._prepare``); each candidate then only trains.
+        The labels-only candidate (weight 0: the same objective at every
+        temperature) trains once; the linear student with L-BFGS starts each
+        weight from the previous weight's solution at the same temperature.
+        """
         X_test, y_test = select_rows(problem["X"], test), problem["y"][test]
-        warm = self.student is None and self.solver == "lbfgs"
+        fold = self._student(teacher_weight=1.0, teacher_output_kind="logits")
+        answers = problem["answers"]
+        prepared = fold._prepare(
+            select_rows(problem["X"], train), problem["y"][train], None,
+            None if answers is None else problem["mask"][train],
+            None if answers is None else answers[train],
+            problem["sample_weight"][train],
+        )
+        warm = prepared.kind == LINEAR and self.solver == "lbfgs"
         by_temperature = {}
         for index, params in enumerate(candidate_list):
             by_temperature.setdefault(params["temperature"], []).append(index)
         scores = np.empty(len(candidate_list))
-        labels_only = None  # weight 0: the same objective at every temperature
+        labels_only = None
         for indices in by_temperature.values():
             previous = None
             for index in sorted(indices, key=lambda i: candidate_list[i]["teacher_weight"]):
@@ -333,12 +349,36 @@ n_iter_no_change, epsilon, dtype, device, random_state, verbose
                 if params["teacher_weight"] == 0 and labels_only is not None:
                     scores[index], previous = labels_only
                     continue
-                fitted = self._fit_rows(problem, train, params, previous if warm else None)
+                fitted = self._train_candidate(fold, prepared, params, previous if warm else None)
                 scores[index] = scorer(fitted, X_test, y_test)
                 if params["teacher_weight"] == 0:
                     labels_only = (scores[index], fitted)
                 previous = fitted
         return scores
+
+    @staticmethod
+    def _train_candidate(fold, prepared, params, previous):
+        """A copy of ``fold`` trained on ``prepared`` with one candidate's weight and temperature."""
+        estimator = copy.copy(fold)
+        estimator.set_params(**params)
+        if previous is not None:  # continue from the previous solution (L-BFGS, linear student)
+            estimator.set_params(warm_start=True)
+            estimator.__dict__.update(coef_=previous.coef_, intercept_=previous.intercept_)
+        label_weight, teacher_part, soft_targets = prepared.candidate(
+            params["teacher_weight"], params["temperature"]
+        )
+        if prepared.kind == ESTIMATOR:
+            state = STUDENTS[ESTIMATOR].fit(
+                estimator, prepared.X_raw, prepared.y, prepared.classes, label_weight, teacher_part, soft_targets
+            )
+        else:
+            state = estimator._train(
+                prepared.X, prepared.y, len(prepared.classes), label_weight, teacher_part, soft_targets
+            )
+        estimator._store_fitted(
+            prepared.kind, classes_=prepared.classes, privileged_mask_=prepared.mask, **state
+        )
+        return estimator
 
     def predict(self, X):
         """Predict class labels with the refitted student.
