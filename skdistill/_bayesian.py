@@ -434,7 +434,7 @@ class BayesianDistilledRegressor(TeacherMixin, RegressorMixin, BaseEstimator):
         privileged rows.
     coef_covariance_ : ndarray of shape (n_features, n_features)
         Posterior covariance of the weights (``BayesianRidge.sigma_``).
-    scores_ : ndarray of shape (n_iter_ + 1,)
+    scores_ : ndarray of shape (``n_iter_ + 1``,)
         Log evidence plus the log Gamma priors at the start of each
         iteration and, last, at the fitted values (``BayesianRidge.scores_``
         with ``compute_score=True``; always stored, it costs nothing extra).
