@@ -8,7 +8,8 @@ with ratios against the baseline:
 2. the regression benchmark (DistilledRegressor against Ridge), see bench_regression.py;
 3. GridSearchCV over 4 teacher_weight x 3 temperature x 5 folds on FashionMNIST with
    the CNN teacher: wall time and the number of teacher rows evaluated, with the
-   teacher called inside every fit against its answers computed once;
+   teacher called inside every fit, against its answers computed once, and against
+   DistilledClassifierCV over the same grid and folds (goal: <= 0.3 of the first);
 4. a teacher_weight path fitted cold and with warm starts;
 5. scaling: L-BFGS time per iteration against rows, features and classes.
 
@@ -32,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_classifier  # noqa: E402
 import bench_regression  # noqa: E402
 
-from skdistill import DistilledClassifier, teacher_answers  # noqa: E402
+from skdistill import DistilledClassifier, DistilledClassifierCV, teacher_answers  # noqa: E402
 from skdistill.reproduce import _cnn, _common  # noqa: E402
 
 CACHE = Path.home() / ".cache" / "skdistill-benchmarks"
@@ -114,7 +115,7 @@ def search_table(X, y, module, n_rows):
     print(f"\n## GridSearchCV, 4 teacher_weight x 3 temperature x 5 folds, {len(y)} FashionMNIST rows")
     print(f"{'teacher evaluated':<34}{'wall s':>9}{'ratio':>8}{'teacher rows':>14}  best")
     results = []
-    for label in ("inside every fit", "once, teacher_answers"):
+    for label in ("inside every fit", "once, teacher_answers", "DistilledClassifierCV"):
         counting = CountingTeacher(module)
         start = time.perf_counter()
         with warnings.catch_warnings():
@@ -122,10 +123,15 @@ def search_table(X, y, module, n_rows):
             if label == "inside every fit":
                 search = GridSearchCV(DistilledClassifier(counting, teacher_output_kind="logits"), grid, cv=cv)
                 search.fit(X, y)
-            else:
+            elif label == "once, teacher_answers":
                 answers = teacher_answers(counting, X)
                 search = GridSearchCV(DistilledClassifier(teacher_output_kind="logits"), grid, cv=cv)
                 search.fit(X, y, teacher_output=answers)
+            else:
+                search = DistilledClassifierCV(
+                    counting, teacher_weights=grid["teacher_weight"], temperatures=grid["temperature"],
+                    teacher_output_kind="logits", cv=cv,
+                ).fit(X, y)
         seconds = time.perf_counter() - start
         results.append(seconds)
         best = ", ".join(f"{k}={v}" for k, v in search.best_params_.items())
