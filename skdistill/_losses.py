@@ -1,4 +1,4 @@
-"""The classification objectives of SPEC sections 2 and 6, written once, in torch.
+"""The classification objectives (``docs/theory.md``, ``docs/conventions.md``), written once, in torch.
 
 With per-row weights ``w_i``, privileged set ``I`` and ``lam`` the teacher
 weight, the paper maximises
@@ -59,7 +59,7 @@ def distillation_loss(
     kind=DISTILL,
     epsilon=1e-6,
 ):
-    """Negated SPEC section 2 objective, summed over the rows given.
+    """Negated objective of ``docs/theory.md`` (Classification), summed over the rows given.
 
     Parameters
     ----------
@@ -76,7 +76,7 @@ def distillation_loss(
     temperature : float
         T0, the temperature at which the student meets the teacher.
     kind : {"distill", "probabilistic", "hinton", "generalized"}
-        The convention of the soft term (SPEC section 6); ``"probabilistic"``
+        The convention of the soft term (``docs/conventions.md``); ``"probabilistic"``
         adds the paper's fourth line.
     epsilon : float
         Clamp ``epsilon <= g_k <= 1 - epsilon`` of the paper's theorem, which

@@ -7,8 +7,8 @@ Three kinds of student (``DistilledClassifier(student=...)``):
 - ``"torch"``: a ``torch.nn.Module`` of logits, trained by the same solvers,
   stored as ``student_``;
 - ``"estimator"``: a scikit-learn classifier with ``predict_proba`` whose
-  ``fit`` takes ``sample_weight``, fitted on the rows expanded as SPEC
-  section 7 says, stored as ``student_``.
+  ``fit`` takes ``sample_weight``, fitted on the rows expanded as ``docs/theory.md``
+  ("Any scikit-learn classifier as student") says, stored as ``student_``.
 
 This module imports nothing of torch: a fitted linear or scikit-learn
 student predicts and pickles without it.
@@ -74,7 +74,7 @@ def expand_rows(X, y, classes, label_weight, teacher_part, soft_targets):
     Row ``i`` becomes the copy ``(x_i, y_i)`` with weight ``label_weight[i]``
     (``w_i (1 - lam m_i)``) and, when privileged, the ``K`` copies ``(x_i, k)``
     with weights ``teacher_part[i] * soft_targets[i, k]`` (``w_i lam s_ik``):
-    SPEC section 7. Copies of weight exactly zero add nothing to the loss
+    ``docs/theory.md``, "Any scikit-learn classifier as student". Copies of weight exactly zero add nothing to the loss
     and are left out. At most ``K + 1`` copies of ``X`` are made.
 
     Returns
