@@ -160,18 +160,71 @@ def test_get_data_home(clean_env, tmp_path):
         get_data_home(3)
 
 
-def test_shared_data_dirs_are_beside_the_repository():
-    dirs = _base.shared_data_dirs("sarcos")
-    normalized = [os.path.normpath(os.path.abspath(d)) for d in dirs]
-    assert len(set(normalized)) == len(dirs)  # duplicates dropped
-    repo_root = Path(_base.__file__).resolve().parents[2]
-    assert (repo_root / "skdistill" / "datasets" / "_base.py").is_file()
-    for expected in (
-        Path.cwd() / ".." / "shared" / "data" / "sarcos",
-        repo_root / ".." / "shared" / "data" / "sarcos",
-        Path("/work/shared/data/sarcos"),
-    ):
-        assert os.path.normpath(os.path.abspath(expected)) in normalized
+def test_default_search_knows_no_machine(clean_env, tmp_path):
+    # Only the loader's variable and the data home are searched: no absolute
+    # machine path, no ../shared/data beside the current folder or the package.
+    clean_env.setenv("HOME", str(tmp_path / "home"))
+    work = tmp_path / "repo"
+    work.mkdir()
+    _tiny_sarcos(tmp_path / "shared" / "data" / "sarcos")
+    _tiny_tweets(tmp_path / "shared" / "data" / "sentiment140_100k")
+    clean_env.chdir(work)
+    home = tmp_path / "home" / "skdistill_data"
+    assert _base.candidate_dirs(None, "sarcos", "SKDISTILL_SARCOS") == [home / "sarcos"]
+    with pytest.raises(FileNotFoundError) as info:
+        load_sarcos()
+    assert "shared" not in str(info.value) and str(home / "sarcos") in str(info.value)
+    assert "SKDISTILL_DATA" in str(info.value)
+    with pytest.raises(FileNotFoundError) as info:
+        load_sentiment140()
+    assert "shared" not in str(info.value)
+    assert str(home / "sentiment140_100k") in str(info.value)
+    assert not hasattr(_base, "SHARED_DATA_DIR") and not hasattr(_base, "shared_data_dirs")
+    source = Path(_base.__file__).parent
+    for module in source.glob("*.py"):
+        assert "/work/" not in module.read_text(encoding="utf-8"), module.name
+
+
+def test_candidate_dirs_order(clean_env, tmp_path):
+    clean_env.setenv("HOME", str(tmp_path / "home"))
+    assert _base.candidate_dirs(tmp_path / "given", "sarcos", "SKDISTILL_SARCOS") == [
+        tmp_path / "given",
+        tmp_path / "given" / "sarcos",
+    ]
+    clean_env.setenv("SKDISTILL_SARCOS", str(tmp_path / "own"))
+    clean_env.setenv("SKDISTILL_DATA", str(tmp_path / "data"))
+    assert _base.candidate_dirs(None, "sarcos", "SKDISTILL_SARCOS") == [
+        tmp_path / "own",
+        tmp_path / "data" / "sarcos",
+    ]
+    # An explicit data_home wins over both variables.
+    assert _base.candidate_dirs(tmp_path / "given", "sarcos", "SKDISTILL_SARCOS")[0] == (
+        tmp_path / "given"
+    )
+
+
+def test_loaders_default_to_the_home_data_folder(clean_env, tmp_path):
+    clean_env.setenv("HOME", str(tmp_path))
+    matrix = _tiny_sarcos(tmp_path / "skdistill_data" / "sarcos", n=4)
+    _tiny_tweets(tmp_path / "skdistill_data" / "sentiment140_100k")
+    arrays = _tiny_fashion(tmp_path / "skdistill_data" / "fashion-mnist", n_train=2)
+    np.testing.assert_array_equal(load_sarcos().y, matrix[:, 21])
+    assert len(load_sentiment140().data) == 5
+    if not _fashion_mnist.DEBIAN_FOLDER.is_dir():  # Debian's copy comes first
+        data = load_fashion_mnist(download=False)
+        np.testing.assert_array_equal(data.y_train, arrays["y_train"])
+
+
+def test_loader_variable_comes_before_the_data_home(clean_env, tmp_path):
+    _tiny_sarcos(tmp_path / "data" / "sarcos", n=3)
+    own = _tiny_sarcos(tmp_path / "own", n=5)
+    clean_env.setenv("SKDISTILL_DATA", str(tmp_path / "data"))
+    assert load_sarcos().X.shape == (3, 21)
+    clean_env.setenv("SKDISTILL_SARCOS", str(tmp_path / "own"))
+    np.testing.assert_array_equal(load_sarcos().y, own[:, 21])
+    # A variable naming a folder without the file falls through to the data home.
+    clean_env.setenv("SKDISTILL_SARCOS", str(tmp_path / "empty"))
+    assert load_sarcos().X.shape == (3, 21)
 
 
 def test_fetch_file_file_url_and_checksum(tmp_path):
@@ -550,7 +603,9 @@ def _real_or_skip(loader):
         pytest.skip(f"real data not available: {exc}")
 
 
-def test_load_sentiment140_real(clean_env):
+def test_load_sentiment140_real():
+    # Found through the environment: tests/conftest.py points SKDISTILL_DATA
+    # at the project's shared data when it is beside the repository.
     data = _real_or_skip(load_sentiment140)
     assert len(data.data) == 100_000
     np.testing.assert_array_equal(np.bincount(data.target), [50_000, 50_000])
@@ -618,7 +673,7 @@ def test_load_sarcos_not_found(clean_env, tmp_path):
     assert str(tmp_path / "sarcos") in message and "SKDISTILL_SARCOS" in message
 
 
-def test_load_sarcos_real(clean_env):
+def test_load_sarcos_real():
     data = _real_or_skip(load_sarcos)
     assert data.X.shape == (4449, 21)
     assert data.y.shape == (4449,)

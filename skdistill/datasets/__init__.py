@@ -1,8 +1,11 @@
 """Data sets of the distillation experiments: a synthetic generator and loaders.
 
-The loaders read local copies first and never write to the project's shared
-data folder; only :func:`load_fashion_mnist` downloads, into
-:func:`get_data_home`.
+The loaders read local copies from the folder given as ``data_home``, a
+loader's own environment variable, or the data home (``$SKDISTILL_DATA``,
+else ``~/skdistill_data``; see :func:`get_data_home`); Fashion-MNIST is also
+found where Debian's ``dataset-fashion-mnist`` installs it. No other folder
+is guessed. Only :func:`load_fashion_mnist` writes: it downloads missing files
+into ``fashion-mnist/`` under ``data_home`` or the data home.
 """
 
 from ._base import get_data_home

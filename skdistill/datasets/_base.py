@@ -14,8 +14,6 @@ except ImportError:  # pragma: no cover - exercised only without tqdm
 
 DATA_HOME_ENV = "SKDISTILL_DATA"
 DEFAULT_DATA_HOME = Path("~") / "skdistill_data"
-#: Read-only copy of the project's data sets on the development machines.
-SHARED_DATA_DIR = Path("/work/shared/data")
 
 _CHUNK_SIZE = 1 << 16
 
@@ -59,36 +57,19 @@ def env_path(name):
     return Path(value).expanduser() if value else None
 
 
-def shared_data_dirs(name):
-    """Candidate locations of the project's read-only shared data `name`.
-
-    A clone of the repository is expected to have ``shared/`` beside it, so
-    ``../shared/data/<name>`` is tried relative to the current working folder
-    and relative to the repository root, then the absolute fallback.
-    """
-    repo_root = Path(__file__).resolve().parents[2]
-    return unique_paths(
-        [
-            Path.cwd() / ".." / "shared" / "data" / name,
-            repo_root / ".." / "shared" / "data" / name,
-            SHARED_DATA_DIR / name,
-        ]
-    )
-
-
 def candidate_dirs(data_home, folder_name, env_var):
     """Folders where a loader looks for its files, in order.
 
     An explicit ``data_home`` and its ``folder_name`` sub-folder only; else the
-    folder named by ``env_var``, ``<data home>/folder_name`` and the shared
-    data copies.
+    folder named by the loader's own ``env_var``, then ``folder_name`` under
+    the data home (``$SKDISTILL_DATA`` or ``~/skdistill_data``, see
+    :func:`get_data_home`). Nothing else is guessed: no machine's path, no
+    folder relative to the current one or to the installed package.
     """
     if data_home is not None:
         home = get_data_home(data_home)
         return [home, home / folder_name]
-    return unique_paths(
-        [env_path(env_var), get_data_home() / folder_name, *shared_data_dirs(folder_name)]
-    )
+    return unique_paths([env_path(env_var), get_data_home() / folder_name])
 
 
 def unique_paths(paths):

@@ -81,10 +81,10 @@ def load_sarcos(data_home=None):
        only;
     2. otherwise in the folder named by the ``SKDISTILL_SARCOS`` environment
        variable, then in ``sarcos/`` under the data folder
-       (``$SKDISTILL_DATA`` or ``~/skdistill_data``, see
-       :func:`~skdistill.datasets.get_data_home`), then in the project's
-       shared copy ``../shared/data/sarcos`` relative to the current folder
-       and to the repository root, then in ``/work/shared/data/sarcos``.
+       (``$SKDISTILL_DATA`` or, when that is unset, ``~/skdistill_data``;
+       see :func:`~skdistill.datasets.get_data_home`).
+
+    No other folder is searched and nothing is downloaded.
 
     Parameters
     ----------
@@ -139,8 +139,10 @@ def load_sarcos(data_home=None):
             "SARCOS",
             [FILENAME],
             candidates,
-            "Pass data_home=<folder with the file> or set the "
-            f"{ENV_VAR} environment variable to that folder.",
+            "Pass data_home=<folder with the file>, set the "
+            f"{ENV_VAR} environment variable to that folder, or put the "
+            f"file in {FOLDER_NAME}/ under the folder named by "
+            f"{_base.DATA_HOME_ENV} (default ~/skdistill_data).",
         )
     matrix = _read_matrix(folder / FILENAME)
     return Bunch(

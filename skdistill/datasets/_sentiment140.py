@@ -103,11 +103,10 @@ def load_sentiment140(data_home=None, *, preprocess=True):
        sub-folder only;
     2. otherwise in the folder named by the ``SKDISTILL_SENTIMENT140``
        environment variable, then in ``sentiment140_100k/`` under the data
-       folder (``$SKDISTILL_DATA`` or ``~/skdistill_data``, see
-       :func:`~skdistill.datasets.get_data_home`), then in the project's
-       shared copy ``../shared/data/sentiment140_100k`` relative to the
-       current folder and to the repository root, then in
-       ``/work/shared/data/sentiment140_100k``.
+       folder (``$SKDISTILL_DATA`` or, when that is unset,
+       ``~/skdistill_data``; see :func:`~skdistill.datasets.get_data_home`).
+
+    No other folder is searched and nothing is downloaded.
 
     Blank lines (empty or whitespace only) are skipped. The samples are not
     shuffled: all negative tweets come first, then all positive ones, each in
@@ -159,8 +158,10 @@ def load_sentiment140(data_home=None, *, preprocess=True):
             "Sentiment140",
             filenames,
             candidates,
-            "Pass data_home=<folder with the files> or set the "
-            f"{ENV_VAR} environment variable to that folder.",
+            "Pass data_home=<folder with the files>, set the "
+            f"{ENV_VAR} environment variable to that folder, or put the "
+            f"files in {FOLDER_NAME}/ under the folder named by "
+            f"{_base.DATA_HOME_ENV} (default ~/skdistill_data).",
         )
     data, target = [], []
     for label, filename in _FILES.items():
