@@ -49,15 +49,15 @@ def _search_rows(name, search, reference, wall, cpu):
     same = "same" if search.best_index_ == reference.best_index_ else "other"
     gap = reference.best_score_ - reference.cv_results_["mean_test_score"][search.best_index_]
     print(
-        f"{name:<24}{wall[0]:>8.2f}{wall[1]:>8.2f}{wall[0] / wall[1]:>8.3f}"
-        f"{cpu[0]:>8.2f}{cpu[1]:>8.2f}{cpu[0] / cpu[1]:>8.3f}  {same} choice (score gap {gap:.1e})"
+        f"{name:<24}{wall[0]:>10.2f}{wall[1]:>10.2f}{wall[0] / wall[1]:>8.3f}"
+        f"{cpu[0]:>10.2f}{cpu[1]:>10.2f}{cpu[0] / cpu[1]:>8.3f}  {same} choice (score gap {gap:.1e})"
     )
     return wall[0] / wall[1], cpu[0] / cpu[1]
 
 
 def _header(title):
     print(f"\n## {title}")
-    print(f"{'run':<24}{'ours s':>8}{'grid s':>8}{'wall':>8}{'ours cpu':>8}{'grid cpu':>8}{'cpu':>8}")
+    print(f"{'run':<24}{'ours s':>10}{'grid s':>10}{'wall':>8}{'ours cpu':>10}{'grid cpu':>10}{'cpu':>8}")
 
 
 def classifier_search(repeats):
