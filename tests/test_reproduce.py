@@ -1,7 +1,9 @@
 """Tests of ``python -m skdistill reproduce``: the CLI end to end on tiny configurations."""
 
 import csv
+import gzip
 import math
+import struct
 import sys
 
 import numpy as np
@@ -9,13 +11,18 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
-from skdistill.__main__ import main  # noqa: E402
-from skdistill.reproduce import _common, _rnn, lopez_paz, sentiment, synthetic  # noqa: E402
+from skdistill.__main__ import build_parser, main  # noqa: E402
+from skdistill.reproduce import _common, _rnn, fashion_mnist, lopez_paz, sentiment, synthetic  # noqa: E402
 
 
 def _read_table(path):
     with open(path, newline="", encoding="utf-8") as handle:
         return {row["model"]: row for row in csv.DictReader(handle)}
+
+
+def _flat(text):
+    """``text`` with every run of whitespace as one space: the notes are wrapped."""
+    return " ".join(text.split())
 
 
 def _check_outputs(out, stem, pngs, n_classes):
@@ -40,6 +47,20 @@ def test_synthetic_quick_end_to_end(tmp_path, capsys):
     assert "0.225 ± 0.002" in printed and "0.828 ± 0.001" in printed
     assert printed.count("wall time") >= 2 and "L-BFGS" in printed
     assert "KL(S ‖ P)" in printed
+    text = _flat(printed)
+    for phrase in (
+        "Rows: teacher (true S) = the true probabilities S = softmax(XW) scored on the test labels",
+        "without teacher = linear softmax student on the labels only",
+        "(λ=0.75, T=10, loss='distill')",
+        "Columns: CrossEntropy and Accuracy on the 100 test objects, mean ± sample std over 2 runs, "
+        "each on a new draw of X, W and y",
+        "Expected differences from the paper:",
+        "- CE without teacher (0.225 in the paper): the true S themselves score",
+        "our ± is the spread over draws, the paper's that of restarts",
+        "- CE with teacher (0.452 in the paper",
+        'Details: docs/results.md, section "Synthetic data"',
+    ):
+        assert phrase in text, phrase
     table = _check_outputs(
         tmp_path,
         "synthetic_table",
@@ -62,14 +83,189 @@ def test_fashion_mnist_quick_end_to_end(tmp_path, capsys):
     assert main(argv) == 0
     printed = capsys.readouterr().out
     assert "0.461 ± 0.005" in printed and "teacher (CNN)" in printed
+    assert "protocol 'short': 1000 train / 300 test images" in printed
+    budget = "Budget: teacher 1 epochs at batch 128, students 2 at batch 256; the authors' code: 20 and 100"
+    assert budget + " at batch 64 (--protocol paper)." in _flat(printed)
     table = _check_outputs(tmp_path, "fashion_mnist_table", ["fashion_mnist_loss_curves.png"], n_classes=10)
     assert table["without teacher"]["student_size"] == "7850"
     assert list((tmp_path / "cache").glob("fashion_mnist_teacher_*.npz")), "teacher answers are cached"
     curves = (tmp_path / "fashion_mnist_curves.csv").read_text().splitlines()
-    assert curves[0].startswith("epoch,train without teacher") and len(curves) == 3  # 2 epochs
+    assert curves[0] == "model,run,epoch,train_ce,test_ce,train_acc,test_acc"
+    assert len(curves) == 1 + 2 * 2 * 2  # two students, two runs, two epochs
     # A second invocation reads the teacher's answers from the cache.
     assert main(argv) == 0
     assert "(cached:" in capsys.readouterr().out
+
+
+def _write_idx(path, array):
+    header = bytes([0, 0, 0x08, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
+    path.write_bytes(gzip.compress(header + array.astype(np.uint8).tobytes()))
+
+
+@pytest.fixture
+def tiny_fashion_mnist(tmp_path, monkeypatch):
+    """Four IDX files of --quick's size where the loader looks first, so no real data are needed.
+
+    Class k lights up rows 2k to 2k+2 of the image on top of noise, so that a
+    linear student learns something within a few epochs.
+    """
+    from skdistill.datasets._fashion_mnist import _FILES
+
+    rng = np.random.default_rng(0)
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for split, n in (("train", 1000), ("test", 300)):
+        y = rng.integers(0, 10, n)
+        X = rng.integers(0, 120, (n, 28, 28))
+        for k in range(10):
+            X[y == k, 2 * k + 2 : 2 * k + 5, :] += 130
+        _write_idx(folder / _FILES[f"X_{split}"], X)
+        _write_idx(folder / _FILES[f"y_{split}"], y)
+    monkeypatch.setenv("SKDISTILL_DATA", str(folder))
+    return folder
+
+
+def _mean_test_ce(path):
+    with open(path, newline="", encoding="utf-8") as handle:
+        lines = list(csv.DictReader(handle))
+    means = {}
+    for model in ("without teacher", "with teacher"):
+        epochs = sorted({int(line["epoch"]) for line in lines if line["model"] == model})
+        means[model] = [
+            np.mean([float(x["test_ce"]) for x in lines if x["model"] == model and int(x["epoch"]) == e])
+            for e in epochs
+        ]
+    return lines, means
+
+
+def test_fashion_mnist_paper_protocol_records_every_epoch(tiny_fashion_mnist, tmp_path, capsys):
+    out = tmp_path / "out"
+    argv = ["reproduce", "fashion-mnist", "--quick", "--protocol", "paper", "--runs", "2", "--out", str(out)]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    text = _flat(printed)
+    config = fashion_mnist.QUICK["paper"]
+    assert (config.teacher_epochs, config.student_epochs, config.student_batch_size) == (1, 6, 64)
+    for phrase in (
+        "protocol 'paper': 1000 train / 300 test images",
+        "Rows: teacher (CNN) = the CNN after 1 epochs, one model (no ±)",
+        "with teacher = the same student also fitted to the CNN's answers (λ=0.25, T=2, loss='distill')",
+        "Columns: CrossEntropy and Accuracy on the test images after the last of 6 student epochs, "
+        "mean ± sample std over 2 runs that differ only in the student's shuffling",
+        "Expected differences from the paper:",
+        "- Budget: teacher 1 epochs at batch 64, students 6 at batch 64; the authors' code: 20 and 100",
+        "The authors' code also averages the soft term over the 10 classes and adds the paper's fourth line",
+        "weight λ/T = 0.125, against 1-λ = 0.75 for the labels",
+        "the paper's teacher lowers the CE by 0.008",
+        'Details: docs/results.md, section "FashionMNIST"',
+        "Per-epoch curves, mean of 2 runs (every run and epoch in fashion_mnist_paper_curves.csv)",
+    ):
+        assert phrase in text, phrase
+    # The paper protocol writes files of its own, beside those of the short one.
+    _check_outputs(out, "fashion_mnist_paper_table", ["fashion_mnist_paper_loss_curves.png"], n_classes=10)
+    assert not (out / "fashion_mnist_table.csv").exists()
+    lines, means = _mean_test_ce(out / "fashion_mnist_paper_curves.csv")
+    assert len(lines) == 2 * 2 * 6
+    assert {(x["model"], x["run"]) for x in lines} == {
+        (m, r) for m in ("without teacher", "with teacher") for r in ("0", "1")
+    }
+    for line in lines:
+        assert 0 < float(line["train_ce"]) and 0 <= float(line["test_acc"]) <= 1
+    # The CSV reads back into the curves the figure is drawn from.
+    curves = fashion_mnist.read_curves(out / "fashion_mnist_paper_curves.csv")
+    assert [len(curves[model]) for model in means] == [2, 2]
+    for model, curve in means.items():
+        assert {len(run[metric]) for run in curves[model] for metric in fashion_mnist.METRICS} == {6}
+        np.testing.assert_allclose(np.mean([run["test_ce"] for run in curves[model]], axis=0), curve)
+    # The lowest mean test CE that is printed is the curves' own.
+    for model, curve in means.items():
+        best = int(np.argmin(curve)) + 1
+        assert f"{model} at epoch {best}" in text or f"{best} ({model})" in text, (model, best)
+        row = next(line for line in printed.splitlines() if line.strip().startswith(model + " "))
+        assert f"{min(curve):.4f} ({best};" in row
+
+
+def test_settings_of_ones_own_replace_the_protocols(tiny_fashion_mnist, tmp_path):
+    from dataclasses import replace
+
+    config = replace(fashion_mnist.QUICK["paper"], student_batch_size=256, student_epochs=3)
+    lines = []
+    fashion_mnist.run(runs=1, out=tmp_path / "out", log=lines.append, protocol="paper", config=config)
+    assert "3 epochs of Adam (batch 256" in lines[0]
+    curves = fashion_mnist.read_curves(tmp_path / "out" / "fashion_mnist_paper_curves.csv")
+    assert [len(run["test_ce"]) for runs in curves.values() for run in runs] == [3, 3]
+
+
+def test_paper_protocol_is_the_authors_code():
+    # andriygav/PrivilegeLearning, code/src/fashion_mnist.py: Adam at its default step, batch 64.
+    paper, short = fashion_mnist.PROTOCOLS["paper"], fashion_mnist.PROTOCOLS["short"]
+    assert (paper.teacher_epochs, paper.teacher_batch_size, paper.teacher_learning_rate) == (20, 64, 1e-3)
+    assert (paper.student_epochs, paper.student_batch_size, paper.student_learning_rate) == (100, 64, 1e-3)
+    assert (paper.teacher_weight, paper.temperature, paper.n_train, paper.n_test) == (0.25, 2.0, None, None)
+    assert (short.teacher_epochs, short.student_epochs) == (5, 20)
+    assert fashion_mnist.configuration() == short
+    assert build_parser().parse_args(["reproduce", "fashion-mnist"]).protocol == "short"
+
+
+def test_protocol_other_than_short_needs_fashion_mnist(tmp_path, capsys):
+    assert main(["reproduce", "synthetic", "--protocol", "paper", "--out", str(tmp_path / "x")]) == 2
+    assert "--protocol paper applies to fashion-mnist (or all), not synthetic" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
+    with pytest.raises(_common.UsageError, match="unknown FashionMNIST protocol"):
+        fashion_mnist.configuration("long")
+
+
+def test_curve_summary_finds_where_the_test_loss_turns():
+    def run(turn):
+        test = np.r_[np.linspace(1.0, 0.5, turn), 0.5 + 0.01 * np.arange(1, 10 - turn + 1)]
+        return {
+            "train_ce": np.linspace(1, 0.3, 10),
+            "test_ce": test,
+            "train_acc": np.zeros(10),
+            "test_acc": np.linspace(0.5, 0.8, 10),
+        }
+
+    summary = fashion_mnist.summarise_curves({"a": [run(3), run(5)]})["a"]
+    assert summary["run_best_epochs"] == [3, 5] and summary["epochs"] == 10
+    mean = np.mean([run(3)["test_ce"], run(5)["test_ce"]], axis=0)
+    assert summary["best_epoch"] == np.argmin(mean) + 1
+    assert summary["last_ce"] == pytest.approx(mean[-1]) and summary["best_acc_epoch"] == 10
+    text = fashion_mnist.format_curve_summary({"a": summary}, 2, "c.csv")
+    assert "a" in text.splitlines()[2] and f"({summary['best_epoch']}; 3–5)" in text
+
+
+def test_notes_name_rows_columns_differences_and_the_section():
+    text = _common.format_notes("r " * 80, "c", ["first reason", "second " * 30], "A section")
+    lines = text.splitlines()
+    assert lines[0].startswith("Rows: r r") and all(len(line) <= 100 for line in lines)
+    assert lines[1].startswith("  r") and "Columns: c" in lines
+    assert "Expected differences from the paper:" in lines and "- first reason" in lines
+    assert lines[-1] == 'Details: docs/results.md, section "A section", in the skdistill repository.'
+
+
+def test_notes_point_at_sections_that_exist():
+    from pathlib import Path
+
+    results = Path(__file__).resolve().parents[1] / "docs" / "results.md"
+    if not results.is_file():
+        pytest.skip("docs/results.md is not part of this installation")
+    lines = results.read_text(encoding="utf-8").splitlines()
+    headings = {line[3:].strip() for line in lines if line.startswith("## ")}
+    for module in (synthetic, fashion_mnist, sentiment, lopez_paz):
+        assert module.RESULTS_SECTION in headings, module.__name__
+
+
+def test_sentiment_notes_say_what_stands_in_for_the_paper():
+    text = _flat(sentiment.explain(sentiment.QUICK, 3, 600, 3000))
+    for phrase in (
+        "Rows: teacher (Bi-GRU) = a bidirectional GRU on word tokens, trained on 3000 tweets",
+        "(λ=0.5, T=2, loss='distill')",
+        "mean ± sample std over 3 random 80% / 20% splits of 600 tweets",
+        "the Sentiment140 100k tweets instead of the paper's 1.18M / 0.35M",
+        "The paper does not give λ and T for this data set",
+        'Details: docs/results.md, section "Twitter sentiment"',
+    ):
+        assert phrase in text, phrase
 
 
 @pytest.mark.parametrize(
@@ -176,6 +372,16 @@ def test_lopez_paz_quick_end_to_end(tmp_path, capsys):
         assert line in printed
     assert printed.count("96 ± 2 / 55 ± 3 / 56 ± 4") == 3  # experiment 4 and its two other readings
     assert printed.count("wall time") == 3  # two repetitions and the total
+    text = _flat(printed)
+    for phrase in (
+        "Rows: one per experiment of Lopez-Paz et al. (2016), section 4",
+        "Columns: test accuracy (%) on 500 rows, mean ± sample std over 2 repetitions",
+        "Distilled = the student fitted to the teacher's answers (λ=1, T=1, loss='generalized')",
+        "- Fit: every model at its optimum with the penalty C=1",
+        "The published ± is numpy.std (ddof=0)",
+        'Details: docs/results.md, section "Lopez-Paz et al. (2016): four synthetic experiments"',
+    ):
+        assert phrase in text, phrase
     for loss in lopez_paz.LOSSES:
         assert printed.count(f'loss="{loss}": test accuracy (%), mean over 2 repetitions') == 4
 

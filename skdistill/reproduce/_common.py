@@ -4,6 +4,7 @@ import contextlib
 import csv
 import hashlib
 import math
+import textwrap
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -162,6 +163,42 @@ def format_difference(without, with_teacher):
         f"Paired difference, with teacher minus without, over {len(ce)} runs: cross-entropy "
         f"{mean_std(ce, 4)}, accuracy {mean_std(acc, 4)} (lower cross-entropy is better)."
     )
+
+
+#: Where the measured figures and the reasons for each difference are written up.
+RESULTS_DOC = "docs/results.md"
+
+
+def format_notes(rows, columns, differences, section, width=100):
+    """The explanation printed under a table, wrapped to ``width`` characters.
+
+    Parameters
+    ----------
+    rows, columns : str
+        What each row (model) is, and what each column measures.
+    differences : list of str
+        Each difference from the published figures that is expected, with its reason.
+    section : str
+        The section of :data:`RESULTS_DOC` that has the details.
+    width : int, default=100
+        Line length.
+
+    Returns
+    -------
+    text : str
+        Lines starting ``Rows:``, ``Columns:``, ``Expected differences from
+        the paper:`` (one bullet each) and ``Details:``.
+    """
+
+    def paragraph(text, first, rest):
+        return textwrap.fill(text, width, initial_indent=first, subsequent_indent=rest)
+
+    details = f'Details: {RESULTS_DOC}, section "{section}", in the skdistill repository.'
+    lines = [paragraph(f"Rows: {rows}", "", "  "), paragraph(f"Columns: {columns}", "", "  ")]
+    lines.append("Expected differences from the paper:")
+    lines += [paragraph(text, "- ", "  ") for text in differences]
+    lines.append(paragraph(details, "", "  "))
+    return "\n".join(lines)
 
 
 def markdown_table(cells):
