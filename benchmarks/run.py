@@ -34,7 +34,7 @@ import bench_classifier  # noqa: E402
 import bench_regression  # noqa: E402
 
 from skdistill import DistilledClassifier, DistilledClassifierCV, teacher_answers  # noqa: E402
-from skdistill.reproduce import _cnn, _common  # noqa: E402
+from skdistill.reproduce import build_cnn, cache_key, train_classifier  # noqa: E402
 
 CACHE = Path.home() / ".cache" / "skdistill-benchmarks"
 
@@ -55,12 +55,12 @@ def cnn_teacher(X, y, epochs=2):
     """The reproduction's CNN, trained once for ``epochs`` epochs and cached."""
     import torch
 
-    module = _cnn.build_cnn(seed=0)
-    path = CACHE / f"cnn_{epochs}_{_common.cache_key(y)}.pt"
+    module = build_cnn(seed=0)
+    path = CACHE / f"cnn_{epochs}_{cache_key(y)}.pt"
     if path.exists():
         module.load_state_dict(torch.load(path))
         return module.eval()
-    _common.train_classifier(module, X, y, epochs=epochs, batch_size=128, learning_rate=2e-3, seed=0)
+    train_classifier(module, X, y, epochs=epochs, batch_size=128, learning_rate=2e-3, seed=0)
     path.parent.mkdir(parents=True, exist_ok=True)
     torch.save(module.state_dict(), path)
     return module.eval()

@@ -10,7 +10,8 @@ Each experiment module has a ``run(runs, out, quick, log, **options)``
 function returning the table's rows.
 """
 
-from ._common import MissingDependency, UsageError
+from ._cnn import build_cnn
+from ._common import MissingDependency, UsageError, cache_key, train_classifier
 
 #: Experiment name on the command line -> module name in this package.
 EXPERIMENTS = {
@@ -20,4 +21,11 @@ EXPERIMENTS = {
     "lopez-paz": "lopez_paz",
 }
 
-__all__ = ["EXPERIMENTS", "MissingDependency", "UsageError"]
+__all__ = [
+    "EXPERIMENTS",
+    "MissingDependency",
+    "UsageError",
+    "build_cnn",
+    "cache_key",
+    "train_classifier",
+]

@@ -30,8 +30,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from .._classifier import DistilledClassifier
-from .._teacher import teacher_answers
+from .. import DistilledClassifier, teacher_answers
 from ..datasets import load_fashion_mnist
 from . import _cnn, _common
 

@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from .._classifier import DistilledClassifier
+from .. import DistilledClassifier
 from ..datasets import load_sentiment140
 from . import _common, _rnn
 
