@@ -107,7 +107,9 @@ def atomic_fit(fit):
     a refit that fails half way would mix the new fit's attributes with the
     old ones. The estimator's attributes are saved on entry and put back when
     anything is raised; fits replace fitted objects rather than change them
-    in place, so a shallow copy is enough.
+    in place, so a shallow copy is enough. It goes outside ``_fit_context``,
+    whose callback management (scikit-learn >= 1.9) tears the callbacks down
+    first: a failed fit leaves no callback context behind either.
     """
 
     @functools.wraps(fit)
@@ -219,6 +221,10 @@ class TeacherMixin:
         for attribute in ("_metadata_request", "_sklearn_output_config"):
             if attribute in self.__dict__:
                 setattr(new_object, attribute, copy.deepcopy(self.__dict__[attribute]))
+        # And the callbacks of set_callbacks (scikit-learn >= 1.9), by
+        # reference as clone does: one callback serves every clone.
+        if "_skl_callbacks" in self.__dict__:
+            new_object._skl_callbacks = self.__dict__["_skl_callbacks"]
         return new_object
 
     def get_params(self, deep=True):

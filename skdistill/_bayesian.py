@@ -10,6 +10,7 @@ from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import TeacherMixin, atomic_fit, check_finite_predictions, check_not_a_class, check_sample_weight
+from ._callbacks import CallbackSupportMixin, IterationTasks, has_callbacks
 from ._teacher import regression_answers
 
 # Rows per block when accumulating the centred Gram matrices: large enough for
@@ -364,7 +365,7 @@ def _check_precisions(alpha, beta_y, beta_s, problem):
     )
 
 
-class BayesianDistilledRegressor(TeacherMixin, RegressorMixin, BaseEstimator):
+class BayesianDistilledRegressor(TeacherMixin, CallbackSupportMixin, RegressorMixin, BaseEstimator):
     """Linear student whose noise levels and teacher weight are chosen by evidence.
 
     The joint model of SPEC section 8: weights ``w ~ N(0, alpha^-1 I)``, an
@@ -558,6 +559,7 @@ class BayesianDistilledRegressor(TeacherMixin, RegressorMixin, BaseEstimator):
         X_raw = X
         X, y = validate_data(self, X, y, y_numeric=True, dtype=np.float64)
         y = np.asarray(y, dtype=np.float64)
+        metadata = None if sample_weight is None else {"sample_weight": sample_weight}
         sample_weight = check_sample_weight(sample_weight, X)
         n_positive = int(np.count_nonzero(sample_weight))
         if n_positive < 2:
@@ -575,13 +577,29 @@ class BayesianDistilledRegressor(TeacherMixin, RegressorMixin, BaseEstimator):
             float(self.precision_prior),
         )
         alpha, beta_y, beta_s = self._initial_precisions(problem)
+        # For the callbacks (scikit-learn >= 1.9): the fit, with one subtask
+        # per fixed-point iteration, n_iter_ in all.
+        callback_ctx = self._init_callback_context(max_subtasks=self.max_iter)
+        callback_ctx.call_on_fit_task_begin(estimator=self, X=X_raw, y=y, metadata=metadata)
+        tasks = None
+        if has_callbacks(self):
+            tasks = IterationTasks(
+                callback_ctx, self, "evidence-iter", max_tasks=self.max_iter, X=X_raw, y=y, metadata=metadata,
+                fitted_state=lambda fitted: self._fitted_attributes(problem, privileged.mask, *fitted),
+            )
         scores = []
         coef_old = None
         converged = False
         for iteration in range(self.max_iter):
+            if tasks is not None:
+                tasks.begin()
             state = problem.solve(alpha, beta_y, beta_s)
             scores.append(problem.log_evidence(alpha, beta_y, beta_s, state))
+            used = (alpha, beta_y, beta_s)
             alpha, beta_y, beta_s = problem.update(alpha, beta_y, beta_s, state)
+            if tasks is not None:
+                # The estimator of this iteration's posterior (the precisions it was solved at).
+                tasks.end(lambda used=used, state=state: (used, state))
             # BayesianRidge's rule, so that without a teacher the iterates
             # and the stopping point are BayesianRidge's.
             if iteration != 0 and np.sum(np.abs(coef_old - state["coef"])) < self.tol:
@@ -597,22 +615,33 @@ class BayesianDistilledRegressor(TeacherMixin, RegressorMixin, BaseEstimator):
         state = problem.solve(alpha, beta_y, beta_s)
         scores.append(problem.log_evidence(alpha, beta_y, beta_s, state))
 
-        self.coef_ = state["coef"]
-        self.intercept_ = state["intercept"]
-        self.alpha_ = float(alpha)
-        self.sigma_ = float(beta_y**-0.5)
-        if problem.has_teacher:
-            self.sigma_teacher_ = float(beta_s**-0.5)
-            self.teacher_weight_ = float(beta_s / (beta_y + beta_s))
-        else:
-            self.sigma_teacher_ = np.inf
-            self.teacher_weight_ = 0.0
-        self.coef_covariance_ = problem.covariance(alpha, state)
+        self.__dict__.update(self._fitted_attributes(problem, privileged.mask, (alpha, beta_y, beta_s), state))
         self.scores_ = np.array(scores)
         self.n_iter_ = iteration + 1
-        self.X_offset_ = state["x_offset"]
-        self.privileged_mask_ = privileged.mask
+        callback_ctx.call_on_fit_task_end(
+            estimator=self, X=X_raw, y=y, metadata=metadata, reconstruction_attributes={}
+        )
         return self
+
+    @staticmethod
+    def _fitted_attributes(problem, mask, precisions, state):
+        """The fitted attributes of the posterior ``state`` solved at ``precisions``."""
+        alpha, beta_y, beta_s = precisions
+        fitted = {
+            "coef_": state["coef"],
+            "intercept_": state["intercept"],
+            "alpha_": float(alpha),
+            "sigma_": float(beta_y**-0.5),
+            "sigma_teacher_": np.inf,
+            "teacher_weight_": 0.0,
+        }
+        if problem.has_teacher:
+            fitted["sigma_teacher_"] = float(beta_s**-0.5)
+            fitted["teacher_weight_"] = float(beta_s / (beta_y + beta_s))
+        fitted["coef_covariance_"] = problem.covariance(alpha, state)
+        fitted["X_offset_"] = state["x_offset"]
+        fitted["privileged_mask_"] = mask
+        return fitted
 
     def _initial_precisions(self, problem):
         eps = np.finfo(np.float64).eps

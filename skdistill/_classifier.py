@@ -15,6 +15,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _torch_solver as solver
 from ._base import TeacherMixin, atomic_fit, check_sample_weight
+from ._callbacks import CallbackSupportMixin, IterationTasks, has_callbacks, with_callbacks
 from ._losses import LOSSES, row_weights
 from ._teacher import (
     align_teacher_columns,
@@ -57,7 +58,7 @@ class PreparedProblem:
         return label_weight, teacher_part, soft_targets
 
 
-class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
+class DistilledClassifier(TeacherMixin, CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     """Softmax student distilled from a fitted teacher (Grabovoy & Strijov, 2021).
 
     The student ``g(x) = softmax(z(x) / T)`` maximises the joint likelihood
@@ -181,7 +182,10 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
         local ``torch.Generator``.
     verbose : int, default=0
         Print the loss per L-BFGS iteration, or show a progress bar over
-        Adam's epochs (tqdm, when installed).
+        Adam's epochs (tqdm, when installed). With scikit-learn >= 1.9,
+        ``set_callbacks`` takes scikit-learn's callbacks (``ProgressBar``,
+        ``ScoringMonitor``), which see every iteration or epoch as a task
+        (user guide, "Progress and monitoring").
     warm_start : bool, default=False
         Start from the previous fit's parameters (and Adam's state).
 
@@ -353,15 +357,49 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
             The fitted estimator.
         """
         problem = self._prepare(X, y, X_star, privileged_mask, teacher_output, sample_weight)
+        metadata = None if sample_weight is None else {"sample_weight": sample_weight}
+        return self._fit_prepared(problem, metadata=metadata)
+
+    @with_callbacks
+    def _fit_prepared(self, problem, *, metadata=None):
+        """Train on a :class:`PreparedProblem` with this estimator's teacher weight and temperature.
+
+        Everything ``fit`` does after ``_prepare``, so that the
+        cross-validated search trains its candidates as fits too. For the
+        callbacks (scikit-learn >= 1.9) it is the fit's task: one subtask
+        per L-BFGS iteration (``"lbfgs-iter"``) or Adam epoch
+        (``"adam-epoch"``), none for a scikit-learn student (a leaf).
+        ``metadata`` is what the callbacks get as such (``sample_weight``).
+        """
+        kind = problem.kind
+        # What the callbacks see: X as given (what predict takes) and the labels.
+        X_seen, y_seen = problem.X_raw, problem.classes[problem.y]
+        callback_ctx = self._init_callback_context(max_subtasks=0 if kind == ESTIMATOR else self.max_iter)
+        callback_ctx.call_on_fit_task_begin(estimator=self, X=X_seen, y=y_seen, metadata=metadata)
         label_weight, teacher_part, soft_targets = problem.candidate(self.teacher_weight, self.temperature)
         fitted = {"classes_": problem.classes, "privileged_mask_": problem.mask}
-        if problem.kind == ESTIMATOR:
+        if kind == ESTIMATOR:
             state = STUDENTS[ESTIMATOR].fit(
                 self, problem.X_raw, problem.y, problem.classes, label_weight, teacher_part, soft_targets
             )
         else:
-            state = self._train(problem.X, problem.y, len(problem.classes), label_weight, teacher_part, soft_targets)
-        self._store_fitted(problem.kind, **fitted, **state)
+            tasks = None
+            if has_callbacks(self):
+                student = STUDENTS[kind]
+                tasks = IterationTasks(
+                    callback_ctx, self, "lbfgs-iter" if self.solver == "lbfgs" else "adam-epoch",
+                    max_tasks=self.max_iter, X=X_seen, y=y_seen, metadata=metadata,
+                    fitted_state=lambda module: {
+                        **student.fitted_state(module), **fitted, "_student_kind": kind,
+                    },
+                )
+            state = self._train(
+                problem.X, problem.y, len(problem.classes), label_weight, teacher_part, soft_targets, tasks=tasks
+            )
+        self._store_fitted(kind, **fitted, **state)
+        callback_ctx.call_on_fit_task_end(
+            estimator=self, X=X_seen, y=y_seen, metadata=metadata, reconstruction_attributes={}
+        )
         return self
 
     def _prepare(self, X, y, X_star, privileged_mask, teacher_output, sample_weight):
@@ -453,8 +491,12 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
                 "warm_start=False (or clone the estimator) to start afresh."
             )
 
-    def _train(self, X, y, n_classes, label_weight, teacher_part, soft_targets):
-        """Train a linear or torch student; return its fitted state (nothing is set here)."""
+    def _train(self, X, y, n_classes, label_weight, teacher_part, soft_targets, tasks=None):
+        """Train a linear or torch student; return its fitted state (nothing is set here).
+
+        ``tasks`` (:class:`skdistill._callbacks.IterationTasks` or None)
+        reports the iterations or epochs to the callbacks.
+        """
         torch = solver.import_torch()
         device = solver.resolve_device(self.device)
         dtype = solver.torch_dtype(self.dtype)
@@ -488,7 +530,9 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
         student.check(module, data)
         optimizer_state = None
         if self.solver == "lbfgs":
-            history = solver.fit_lbfgs(module, data, settings, max_iter=self.max_iter, tol=self.tol, verbose=self.verbose)
+            history = solver.fit_lbfgs(
+                module, data, settings, max_iter=self.max_iter, tol=self.tol, verbose=self.verbose, tasks=tasks
+            )
         else:
             generator = torch.Generator().manual_seed(int(random_state.randint(np.iinfo(np.int32).max)))
             batch_size = min(200, X.shape[0]) if self.batch_size == "auto" else min(self.batch_size, X.shape[0])
@@ -506,6 +550,7 @@ class DistilledClassifier(TeacherMixin, ClassifierMixin, BaseEstimator):
                 validation=validation,
                 verbose=self.verbose,
                 optimizer_state=previous_state,
+                tasks=tasks,
             )
             optimizer_state = history.optimizer_state
         return {

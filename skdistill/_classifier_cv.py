@@ -22,8 +22,9 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import TeacherMixin, atomic_fit, check_sample_weight, select_rows
+from ._callbacks import CallbackSupportMixin, subtask
 from ._classifier import DistilledClassifier
-from ._students import ESTIMATOR, LINEAR, STUDENTS
+from ._students import LINEAR
 from ._losses import LOSSES
 from ._search import candidates, check_grid, folds, search_results
 from ._teacher import TeacherAnswers, classification_logits
@@ -36,7 +37,7 @@ _STUDENT_PARAMS = (
 )
 
 
-class DistilledClassifierCV(TeacherMixin, ClassifierMixin, BaseEstimator):
+class DistilledClassifierCV(TeacherMixin, CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     """Distilled classifier with the teacher weight and temperature chosen by cross-validation.
 
     The ``LogisticRegressionCV`` of :class:`DistilledClassifier`: every pair
@@ -241,8 +242,14 @@ n_iter_no_change, epsilon, dtype, device, random_state, verbose
                 "y must hold at least two classes to train a classifier; got 1 class: "
                 f"{labels.tolist()}."
             )
+        weighted = sample_weight is not None
         sample_weight = check_sample_weight(sample_weight, X_checked)
         splits = folds(self._checked_cv(y), X_checked, y, classifier=True)
+        # For the callbacks (scikit-learn >= 1.9): the fit, with one task per
+        # fold (one subtask per candidate in it), then the refit.
+        callback_ctx = self._init_callback_context(max_subtasks=len(splits) + 1)
+        metadata = {"sample_weight": sample_weight} if weighted else None
+        callback_ctx.call_on_fit_task_begin(estimator=self, X=X_raw, y=y, metadata=metadata)
         # The teacher is asked once, for the largest weight (not at all when every weight is 0).
         privileged = classification_logits(
             self._student(self.teacher, teacher_weight=max(teacher_weights),
@@ -256,16 +263,28 @@ n_iter_no_change, epsilon, dtype, device, random_state, verbose
             answers[privileged.mask] = privileged.answers
             if privileged.classes is not None:
                 answers = TeacherAnswers(answers, privileged.classes)
-        problem = dict(X=X_raw, y=y, sample_weight=sample_weight, mask=privileged.mask, answers=answers)
+        problem = dict(
+            X=X_raw, y=y, sample_weight=sample_weight, mask=privileged.mask, answers=answers, weighted=weighted
+        )
         candidate_list = candidates(teacher_weight=teacher_weights, temperature=temperatures)
         scorer = check_scoring(self._student(), self.scoring)
+        # The folds' contexts are made here, before any is sent to a worker.
+        fold_contexts = [
+            callback_ctx.subcontext(task_name="fold", max_subtasks=len(candidate_list), sequential_subtasks=False)
+            for _ in splits
+        ]
         fold_scores = Parallel(n_jobs=self.n_jobs)(
-            delayed(self._fold_scores)(problem, train, test, candidate_list, scorer)
-            for train, test in splits
+            delayed(self._fold_scores)(problem, train, test, candidate_list, scorer, context)
+            for (train, test), context in zip(splits, fold_contexts)
         )
         results, best = search_results(candidate_list, fold_scores)
         best_params = candidate_list[best]
-        best_estimator = self._fit_rows(problem, np.arange(len(y)), best_params)
+        best_estimator = self._student(**best_params)
+        with subtask(
+            callback_ctx, self, "refit-with-best-params", sub_estimator=best_estimator, X=X_raw, y=y,
+            metadata=metadata,
+        ):
+            self._fit_rows(problem, np.arange(len(y)), best_params, estimator=best_estimator)
         for name in ("coef_", "intercept_", "n_iter_"):
             self.__dict__.pop(name, None)
         self.__dict__.update(
@@ -285,6 +304,9 @@ n_iter_no_change, epsilon, dtype, device, random_state, verbose
             self.intercept_ = best_estimator.intercept_
         if hasattr(best_estimator, "n_iter_"):
             self.n_iter_ = best_estimator.n_iter_
+        callback_ctx.call_on_fit_task_end(
+            estimator=self, X=X_raw, y=y, metadata=metadata, reconstruction_attributes={}
+        )
         return self
 
     def _checked_cv(self, y):
@@ -304,11 +326,14 @@ n_iter_no_change, epsilon, dtype, device, random_state, verbose
                 )
         return self.cv
 
-    def _fit_rows(self, problem, rows, params, previous=None):
-        """A DistilledClassifier fitted on ``rows``, from ``previous`` when given (a warm start)."""
+    def _fit_rows(self, problem, rows, params, previous=None, estimator=None):
+        """A DistilledClassifier fitted on ``rows``, from ``previous`` when given (a warm start).
+
+        ``estimator``, when given, is the unfitted ``DistilledClassifier`` to fit.
+        """
         if previous is not None:
             estimator = copy.deepcopy(previous).set_params(warm_start=True, **params)
-        else:
+        elif estimator is None:
             estimator = self._student(**params)
         fit_params = {"sample_weight": problem["sample_weight"][rows]}
         if problem["answers"] is not None:
@@ -318,7 +343,7 @@ n_iter_no_change, epsilon, dtype, device, random_state, verbose
             )
         return estimator.fit(select_rows(problem["X"], rows), problem["y"][rows], **fit_params)
 
-    def _fold_scores(self, problem, train, test, candidate_list, scorer):
+    def _fold_scores(self, problem, train, test, candidate_list, scorer, context):
         """The score of every candidate on one fold.
 
         The fold is validated and the teacher's answers aligned once
@@ -326,12 +351,21 @@ n_iter_no_change, epsilon, dtype, device, random_state, verbose
         The labels-only candidate (weight 0: the same objective at every
         temperature) trains once; the linear student with L-BFGS starts each
         weight from the previous weight's solution at the same temperature.
+
+        ``context`` is the fold's callback task: one subtask per candidate
+        (``task_id`` its index), the training of a ``DistilledClassifier``
+        whose own fit's tasks hang there; a reused labels-only candidate is
+        an empty leaf.
         """
         X_test, y_test = select_rows(problem["X"], test), problem["y"][test]
+        X_train, y_train = select_rows(problem["X"], train), problem["y"][train]
+        metadata = {"sample_weight": problem["sample_weight"][train]} if problem["weighted"] else None
+        seen = dict(X=X_train, y=y_train, metadata=metadata)
+        context.call_on_fit_task_begin(estimator=self, **seen)
         fold = self._student(teacher_weight=1.0, teacher_output_kind="logits")
         answers = problem["answers"]
         prepared = fold._prepare(
-            select_rows(problem["X"], train), problem["y"][train], None,
+            X_train, y_train, None,
             None if answers is None else problem["mask"][train],
             None if answers is None else answers[train],
             problem["sample_weight"][train],
@@ -347,37 +381,30 @@ n_iter_no_change, epsilon, dtype, device, random_state, verbose
             for index in sorted(indices, key=lambda i: candidate_list[i]["teacher_weight"]):
                 params = candidate_list[index]
                 if params["teacher_weight"] == 0 and labels_only is not None:
-                    scores[index], previous = labels_only
+                    with subtask(context, self, "candidate", task_id=index, **seen):
+                        scores[index], previous = labels_only
                     continue
-                fitted = self._train_candidate(fold, prepared, params, previous if warm else None)
-                scores[index] = scorer(fitted, X_test, y_test)
+                estimator = self._candidate(fold, params, previous if warm else None)
+                with subtask(context, self, "candidate", task_id=index, sub_estimator=estimator, **seen):
+                    fitted = estimator._fit_prepared(prepared, metadata=metadata)
+                    scores[index] = scorer(fitted, X_test, y_test)
                 if params["teacher_weight"] == 0:
                     labels_only = (scores[index], fitted)
                 previous = fitted
+        context.call_on_fit_task_end(estimator=self, **seen)
         return scores
 
     @staticmethod
-    def _train_candidate(fold, prepared, params, previous):
-        """A copy of ``fold`` trained on ``prepared`` with one candidate's weight and temperature."""
+    def _candidate(fold, params, previous):
+        """A copy of ``fold`` (prepared) with one candidate's weight and temperature, to train.
+
+        From ``previous``'s solution when given (L-BFGS, linear student).
+        """
         estimator = copy.copy(fold)
         estimator.set_params(**params)
-        if previous is not None:  # continue from the previous solution (L-BFGS, linear student)
+        if previous is not None:
             estimator.set_params(warm_start=True)
             estimator.__dict__.update(coef_=previous.coef_, intercept_=previous.intercept_)
-        label_weight, teacher_part, soft_targets = prepared.candidate(
-            params["teacher_weight"], params["temperature"]
-        )
-        if prepared.kind == ESTIMATOR:
-            state = STUDENTS[ESTIMATOR].fit(
-                estimator, prepared.X_raw, prepared.y, prepared.classes, label_weight, teacher_part, soft_targets
-            )
-        else:
-            state = estimator._train(
-                prepared.X, prepared.y, len(prepared.classes), label_weight, teacher_part, soft_targets
-            )
-        estimator._store_fitted(
-            prepared.kind, classes_=prepared.classes, privileged_mask_=prepared.mask, **state
-        )
         return estimator
 
     def predict(self, X):

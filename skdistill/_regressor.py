@@ -22,6 +22,7 @@ from ._base import (
     fit_takes_sample_weight,
     fit_with_sample_weight,
 )
+from ._callbacks import CallbackSupportMixin
 from ._teacher import regression_answers
 
 # Rows per block when accumulating the centred Gram matrix: large enough for
@@ -324,7 +325,7 @@ def _dense_least_squares(X, Y, weights, alpha, x_mean, y_mean):
     return scipy.linalg.lstsq(design, target, cond=cond)[0]
 
 
-class DistilledRegressor(TeacherMixin, RegressorMixin, BaseEstimator):
+class DistilledRegressor(TeacherMixin, CallbackSupportMixin, RegressorMixin, BaseEstimator):
     """Regression student distilled from a fitted teacher.
 
     The student ``g`` minimises the paper's objective (Grabovoy & Strijov,
@@ -478,7 +479,12 @@ class DistilledRegressor(TeacherMixin, RegressorMixin, BaseEstimator):
             self, X, y, accept_sparse=["csr", "csc"], y_numeric=True, multi_output=True,
             dtype=np.float64,
         )
+        metadata = None if sample_weight is None else {"sample_weight": sample_weight}
         sample_weight = check_sample_weight(sample_weight, X)
+        # For the callbacks (scikit-learn >= 1.9) the fit is one task, a leaf:
+        # one closed-form solve, or the student's fit.
+        callback_ctx = self._init_callback_context(max_subtasks=0)
+        callback_ctx.call_on_fit_task_begin(estimator=self, X=X_raw, y=y, metadata=metadata)
         privileged = regression_answers(
             self, X_raw, X_star=X_star, privileged_mask=privileged_mask, teacher_output=teacher_output,
             n_outputs=None if y.ndim == 1 else y.shape[1],
@@ -515,6 +521,9 @@ class DistilledRegressor(TeacherMixin, RegressorMixin, BaseEstimator):
             fitted = {"student_": fit_with_sample_weight(clone(self.student), X_raw, targets, weights)}
         self._replace_fitted_state(
             ("coef_", "intercept_", "student_"), {**fitted, "privileged_mask_": privileged.mask}
+        )
+        callback_ctx.call_on_fit_task_end(
+            estimator=self, X=X_raw, y=y, metadata=metadata, reconstruction_attributes={}
         )
         return self
 

@@ -21,6 +21,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import TeacherMixin, atomic_fit, check_sample_weight, select_rows
+from ._callbacks import CallbackSupportMixin, lazy, subtask
 from ._regressor import (
     _MAX_SPARSE_GRAM_FEATURES,
     DistilledRegressor,
@@ -46,6 +47,7 @@ class _Problem:
     mask: np.ndarray
     answers: np.ndarray | None  # full length (n_samples, n_outputs), NaN outside the mask
     precision_ratio: float  # (sigma / sigma_teacher)**2
+    weighted: bool = False  # whether the caller gave sample_weight (for the callbacks' metadata)
 
 
 @dataclass
@@ -84,7 +86,7 @@ def _moments(X, Y, weights, answers=None):
     return moments
 
 
-class DistilledRegressorCV(TeacherMixin, RegressorMixin, BaseEstimator):
+class DistilledRegressorCV(TeacherMixin, CallbackSupportMixin, RegressorMixin, BaseEstimator):
     """Distilled regressor with the teacher weight chosen by cross-validation.
 
     The ``RidgeCV`` of :class:`DistilledRegressor`: every pair of
@@ -261,7 +263,14 @@ class DistilledRegressorCV(TeacherMixin, RegressorMixin, BaseEstimator):
             self, X, y, accept_sparse=["csr", "csc"], y_numeric=True, multi_output=True,
             dtype=np.float64,
         )
+        weighted = sample_weight is not None
         sample_weight = check_sample_weight(sample_weight, X)
+        splits = folds(self.cv, X, y, classifier=False)
+        # For the callbacks (scikit-learn >= 1.9): the fit, with one task per
+        # fold (one subtask per candidate in it), then the refit.
+        callback_ctx = self._init_callback_context(max_subtasks=len(splits) + 1)
+        metadata = {"sample_weight": sample_weight} if weighted else None
+        callback_ctx.call_on_fit_task_begin(estimator=self, X=X_raw, y=y, metadata=metadata)
         # The teacher is asked once, for the largest weight (not at all when every weight is 0).
         privileged = regression_answers(
             self._base_estimator(teacher_weight=max(teacher_weights)), X_raw, X_star=X_star,
@@ -276,18 +285,29 @@ class DistilledRegressorCV(TeacherMixin, RegressorMixin, BaseEstimator):
         problem = _Problem(
             X_raw=X_raw, X=X, Y=Y, y=y, sample_weight=sample_weight, mask=privileged.mask,
             answers=answers, precision_ratio=_precision_ratio(self.sigma, self.sigma_teacher),
+            weighted=weighted,
         )
         candidate_list = candidates(alpha=alphas, teacher_weight=teacher_weights)
-        splits = folds(self.cv, X, y, classifier=False)
         scorer = check_scoring(self._base_estimator(), self.scoring)
         fast = self.student is None and not (sp.issparse(X) and X.shape[1] > _MAX_SPARSE_GRAM_FEATURES)
         score_fold = self._linear_fold_scores if fast else self._refitted_fold_scores
+        # The folds' contexts are made here, before any is sent to a worker.
+        fold_contexts = [
+            callback_ctx.subcontext(task_name="fold", max_subtasks=len(candidate_list), sequential_subtasks=False)
+            for _ in splits
+        ]
         fold_scores = Parallel(n_jobs=self.n_jobs)(
-            delayed(score_fold)(problem, train, test, candidate_list, scorer) for train, test in splits
+            delayed(self._scored_fold)(score_fold, problem, train, test, candidate_list, scorer, context)
+            for (train, test), context in zip(splits, fold_contexts)
         )
         results, best = search_results(candidate_list, fold_scores)
         best_params = candidate_list[best]
-        best_estimator = self._fit_rows(problem, np.arange(X.shape[0]), best_params)
+        best_estimator = self._rows_estimator(problem, best_params)
+        with subtask(
+            callback_ctx, self, "refit-with-best-params", sub_estimator=best_estimator, X=X_raw, y=y,
+            metadata=metadata,
+        ):
+            self._fit_rows(problem, np.arange(X.shape[0]), best_params, estimator=best_estimator)
         for name in ("coef_", "intercept_"):
             self.__dict__.pop(name, None)
         self.__dict__.update(
@@ -304,11 +324,25 @@ class DistilledRegressorCV(TeacherMixin, RegressorMixin, BaseEstimator):
         if self.student is None:
             self.coef_ = best_estimator.coef_
             self.intercept_ = best_estimator.intercept_
+        callback_ctx.call_on_fit_task_end(
+            estimator=self, X=X_raw, y=y, metadata=metadata, reconstruction_attributes={}
+        )
         return self
 
-    def _fit_rows(self, problem, rows, params):
-        """A ``DistilledRegressor`` fitted on ``rows`` with the answers computed once."""
+    def _rows_estimator(self, problem, params):
+        """The unfitted ``DistilledRegressor`` of one candidate, as :meth:`_fit_rows` fits it."""
         estimator = self._base_estimator(**params)
+        if problem.answers is None and problem.mask.any():  # every weight is zero: no teacher needed
+            estimator.set_params(teacher=None)
+        return estimator
+
+    def _fit_rows(self, problem, rows, params, estimator=None):
+        """A ``DistilledRegressor`` fitted on ``rows`` with the answers computed once.
+
+        ``estimator``, when given, is the one to fit (from :meth:`_rows_estimator`).
+        """
+        if estimator is None:
+            estimator = self._rows_estimator(problem, params)
         fit_params = {"sample_weight": problem.sample_weight[rows]}
         if problem.answers is not None:
             answers = problem.answers[rows]
@@ -316,17 +350,33 @@ class DistilledRegressorCV(TeacherMixin, RegressorMixin, BaseEstimator):
                 teacher_output=answers[:, 0] if problem.y.ndim == 1 else answers,
                 privileged_mask=problem.mask[rows],
             )
-        elif problem.mask.any():  # every weight is zero: the teacher is not needed
-            estimator.set_params(teacher=None)
         return estimator.fit(select_rows(problem.X_raw, rows), problem.y[rows], **fit_params)
 
-    def _refitted_fold_scores(self, problem, train, test, candidate_list, scorer):
-        X_test, y_test = select_rows(problem.X_raw, test), problem.y[test]
-        return np.array([
-            scorer(self._fit_rows(problem, train, params), X_test, y_test) for params in candidate_list
-        ])
+    def _scored_fold(self, score_fold, problem, train, test, candidate_list, scorer, context):
+        """``score_fold``'s scores of one fold, as the fold's callback task ``context``.
 
-    def _linear_fold_scores(self, problem, train, test, candidate_list, scorer):
+        One subtask per candidate (``task_id`` its index in ``cv_results_``),
+        where a ``DistilledRegressor`` fitted for the candidate hangs its own
+        fit's task; a candidate solved from the fold's moments is a leaf.
+        """
+        metadata = {"sample_weight": problem.sample_weight[train]} if problem.weighted else None
+        # The fold's rows of X as given, copied only for a callback that reads them.
+        seen = dict(X=lazy(lambda: select_rows(problem.X_raw, train)), y=problem.y[train], metadata=metadata)
+        context.call_on_fit_task_begin(estimator=self, **seen)
+        scores = score_fold(problem, train, test, candidate_list, scorer, context, seen)
+        context.call_on_fit_task_end(estimator=self, **seen)
+        return scores
+
+    def _refitted_fold_scores(self, problem, train, test, candidate_list, scorer, context, seen):
+        X_test, y_test = select_rows(problem.X_raw, test), problem.y[test]
+        scores = np.empty(len(candidate_list))
+        for index, params in enumerate(candidate_list):
+            estimator = self._rows_estimator(problem, params)
+            with subtask(context, self, "candidate", task_id=index, sub_estimator=estimator, **seen):
+                scores[index] = scorer(self._fit_rows(problem, train, params, estimator), X_test, y_test)
+        return scores
+
+    def _linear_fold_scores(self, problem, train, test, candidate_list, scorer, context, seen):
         """Every candidate of one fold from the moments of its two groups of rows."""
         X, Y = problem.X[train], problem.Y[train]
         if sp.issparse(X):
@@ -356,20 +406,25 @@ class DistilledRegressorCV(TeacherMixin, RegressorMixin, BaseEstimator):
         )
         X_test, y_test = select_rows(problem.X_raw, test), problem.y[test]
         scores = []
-        for params in candidate_list:
+        for index, params in enumerate(candidate_list):
+            # Solved before its task begins: an ill-conditioned candidate is
+            # a fit of DistilledRegressor, whose task hangs in the candidate's.
             solution = self._solve(other, privileged, params, problem.precision_ratio, dense)
             if solution is None:  # ill conditioned: the exact fit of DistilledRegressor
-                scores.append(scorer(self._fit_rows(problem, train, params), X_test, y_test))
+                estimator = self._rows_estimator(problem, params)
+                with subtask(context, self, "candidate", task_id=index, sub_estimator=estimator, **seen):
+                    scores.append(scorer(self._fit_rows(problem, train, params, estimator), X_test, y_test))
                 continue
-            coef, intercept = solution
-            full = np.zeros((Y.shape[1], keep.size))
-            full[:, keep] = coef
-            intercept = intercept + y_shift - (full[:, keep] @ x_shift if x_shift is not None else 0.0)
-            estimator = copy.copy(template)
-            single = problem.y.ndim == 1
-            estimator.coef_ = full[0] if single else full
-            estimator.intercept_ = float(intercept[0]) if single else intercept
-            scores.append(scorer(estimator, X_test, y_test))
+            with subtask(context, self, "candidate", task_id=index, **seen):
+                coef, intercept = solution
+                full = np.zeros((Y.shape[1], keep.size))
+                full[:, keep] = coef
+                intercept = intercept + y_shift - (full[:, keep] @ x_shift if x_shift is not None else 0.0)
+                estimator = copy.copy(template)
+                single = problem.y.ndim == 1
+                estimator.coef_ = full[0] if single else full
+                estimator.intercept_ = float(intercept[0]) if single else intercept
+                scores.append(scorer(estimator, X_test, y_test))
         return np.array(scores)
 
     def _solve(self, other, privileged, params, precision_ratio, dense):

@@ -430,8 +430,34 @@ def lbfgs_corrections(n_params):
     return int(min(_LBFGS_MAX_CORRECTIONS, max(_LBFGS_MIN_CORRECTIONS, affordable)))
 
 
-def fit_lbfgs(module, data, settings, *, max_iter, tol, verbose):
-    """Full-batch L-BFGS (scipy's L-BFGS-B) on the module's parameters."""
+def module_snapshot(module, theta=None):
+    """A copy of ``module``, its trainable parameters set to the flat vector ``theta`` if given.
+
+    What the callbacks' ``fitted_estimator`` is made from: the module being
+    trained is never touched.
+    """
+    torch = import_torch()
+    snapshot = copy.deepcopy(module)
+    if theta is not None:
+        params = [p for p in snapshot.parameters() if p.requires_grad]
+        with torch.no_grad():
+            torch.nn.utils.vector_to_parameters(
+                torch.as_tensor(theta, dtype=params[0].dtype, device=params[0].device), params
+            )
+    return snapshot
+
+
+def fit_lbfgs(module, data, settings, *, max_iter, tol, verbose, tasks=None):
+    """Full-batch L-BFGS (scipy's L-BFGS-B) on the module's parameters.
+
+    ``tasks`` (:class:`skdistill._callbacks.IterationTasks`, or None) gets
+    one task per iteration: begun at the iteration's first evaluation of the
+    objective (the first iteration's includes the evaluation at the starting
+    point), ended when scipy accepts its step. That is ``n_iter_`` tasks,
+    plus one when the last line search fails (its evaluations form a task
+    that moves nothing); a fit that starts at the minimum runs one task, the
+    evaluation at the start, as its ``n_iter_`` is 1.
+    """
     torch = import_torch()
     params = [p for p in module.parameters() if p.requires_grad]
     device, dtype = params[0].device, params[0].dtype
@@ -440,8 +466,12 @@ def fit_lbfgs(module, data, settings, *, max_iter, tol, verbose):
     evaluate = _fused_linear_evaluator(module, data, settings) if fused else _autograd_evaluator(
         module, data, settings, params
     )
+    theta0 = torch.nn.utils.parameters_to_vector(params).detach().double().cpu().numpy()
+    accepted = [theta0]  # the last accepted point, where the next iteration starts
 
     def loss_and_grad(theta):
+        if tasks is not None:
+            tasks.begin(lambda: module_snapshot(module, accepted[0]))
         torch.nn.utils.vector_to_parameters(torch.as_tensor(theta, dtype=dtype, device=device), params)
         loss, grad = evaluate()
         return float(loss), grad.double().cpu().numpy()
@@ -450,8 +480,11 @@ def fit_lbfgs(module, data, settings, *, max_iter, tol, verbose):
         history.loss_curve.append(float(intermediate_result.fun))
         if verbose:
             print(f"Iteration {len(history.loss_curve)}, loss = {intermediate_result.fun:.8f}")
+        if tasks is not None:
+            # A copy: scipy updates its x in place.
+            accepted[0] = np.array(intermediate_result.x, dtype=np.float64, copy=True)
+            tasks.end(lambda: module_snapshot(module, accepted[0]))
 
-    theta0 = torch.nn.utils.parameters_to_vector(params).detach().double().cpu().numpy()
     # L-BFGS-B's own vector work is tiny; numpy's BLAS threads would only spin
     # between evaluations and steal the cores from torch's threads (4x slower
     # on two cores).
@@ -473,6 +506,8 @@ def fit_lbfgs(module, data, settings, *, max_iter, tol, verbose):
         )
     if not (np.isfinite(result.fun) and np.all(np.isfinite(result.x))):
         raise _non_finite_error(f"after {int(result.nit)} L-BFGS iterations")
+    if tasks is not None:  # evaluations after the last accepted step, if any
+        tasks.end(lambda: module_snapshot(module, result.x))
     torch.nn.utils.vector_to_parameters(torch.as_tensor(result.x, dtype=dtype, device=device), params)
     history.n_iter = max(int(result.nit), 1)
     if not history.loss_curve:
@@ -508,11 +543,14 @@ def fit_adam(
     validation=None,
     verbose=0,
     optimizer_state=None,
+    tasks=None,
 ):
     """Mini-batch Adam over shuffled epochs, with MLPClassifier's stopping rules.
 
     ``validation`` is ``(X_val, y_val)`` tensors for early stopping on
-    accuracy; the best parameters seen are restored at the end.
+    accuracy; the best parameters seen are restored at the end. ``tasks``
+    (:class:`skdistill._callbacks.IterationTasks`, or None) gets one task
+    per epoch: ``n_iter_`` tasks.
     """
     torch = import_torch()
     params = [p for p in module.parameters() if p.requires_grad]
@@ -539,6 +577,8 @@ def fit_adam(
     # batches or the student are large.
     with threads_for_work(min(batch_size, n_samples) * parameter_count(module), device):
         for epoch in epochs:
+            if tasks is not None:
+                tasks.begin(lambda: module_snapshot(module))
             order_host = torch.randperm(n_samples, generator=generator)
             order, order_host = order_host.to(device), order_host.numpy()
             epoch_loss = torch.zeros((), dtype=data.label_weight.dtype, device=device)
@@ -574,6 +614,8 @@ def fit_adam(
             history.best_loss = min(history.best_loss, epoch_value)
             no_improvement = 0 if improved else no_improvement + 1
             _report(epochs, verbose, history)
+            if tasks is not None:
+                tasks.end(lambda: module_snapshot(module))
             if no_improvement >= n_iter_no_change:
                 history.converged = True
                 break
