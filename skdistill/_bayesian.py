@@ -1,4 +1,4 @@
-"""BayesianDistilledRegressor: noise levels and teacher weight by evidence (SPEC section 8)."""
+"""BayesianDistilledRegressor: noise levels and teacher weight by evidence (``docs/bayesian.md``)."""
 
 import warnings
 from numbers import Integral, Real
@@ -78,7 +78,7 @@ def _weighted_column_sum(X, rows, w):
 
 
 class _EvidenceProblem:
-    """The log evidence of SPEC section 8 from Gram matrices computed once.
+    """The log evidence of ``docs/bayesian.md`` from Gram matrices computed once.
 
     Stacked rows: every row ``(x_i, y_i)`` with precision ``beta_y w_i`` and,
     for ``i`` in I, a copy ``(x_i, s_i)`` with precision ``beta_s w_i``. The
@@ -256,7 +256,7 @@ class _EvidenceProblem:
         return float(sse)
 
     def log_evidence(self, alpha, beta_y, beta_s, state=None):
-        """The SPEC's log evidence plus the Gamma log-priors, at these precisions."""
+        """The log evidence plus the Gamma log-priors, at these precisions."""
         if state is None:
             state = self.solve(alpha, beta_y, beta_s)
         W, W_I = self.weight, self.weight_teacher
@@ -368,7 +368,7 @@ def _check_precisions(alpha, beta_y, beta_s, problem):
 class BayesianDistilledRegressor(TeacherMixin, CallbackSupportMixin, RegressorMixin, BaseEstimator):
     """Linear student whose noise levels and teacher weight are chosen by evidence.
 
-    The joint model of SPEC section 8: weights ``w ~ N(0, alpha^-1 I)``, an
+    The joint model of ``docs/bayesian.md``: weights ``w ~ N(0, alpha^-1 I)``, an
     intercept with a flat prior, labels ``y_i ~ N(w^T x_i + b, sigma^2)`` on
     every row and teacher answers ``s_i ~ N(w^T x_i + b, sigma_teacher^2)``
     on the privileged rows, independent given ``w``. ``alpha``, ``sigma``
@@ -462,7 +462,7 @@ class BayesianDistilledRegressor(TeacherMixin, CallbackSupportMixin, RegressorMi
     -----
     Naming differs from ``BayesianRidge``, whose ``alpha_`` is the noise
     precision and ``lambda_`` the weight precision: here ``alpha_`` is the
-    weight precision (the SPEC's alpha) and the noise levels are standard
+    weight precision (the alpha of ``docs/bayesian.md``) and the noise levels are standard
     deviations.
 
     The intercept is profiled out as ``BayesianRidge`` does: the rows are

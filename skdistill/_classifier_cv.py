@@ -1,7 +1,7 @@
 """DistilledClassifierCV: the teacher weight and temperature chosen by cross-validation.
 
 What ``GridSearchCV`` over ``DistilledClassifier`` would choose, at a
-fraction of its cost (SPEC section 9): the teacher is evaluated once for all
+fraction of its cost (``docs/theory.md``, "Cross-validated choice of λ and T"): the teacher is evaluated once for all
 rows, every candidate of a fold is trained from the same validated fold, the
 labels-only fit (teacher weight 0, whatever the temperature) once per fold,
 and the linear student trained with L-BFGS starts each teacher weight from

@@ -1,4 +1,4 @@
-"""DistilledRegressor: the paper's closed form for regression (SPEC section 3)."""
+"""DistilledRegressor: the paper's closed form for regression (``docs/theory.md``, Regression)."""
 
 import copy
 import warnings

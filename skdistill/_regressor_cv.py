@@ -4,7 +4,7 @@ For the linear student, every candidate of a fold is one small solve: the
 distilled normal equations are linear in the per-row weights, which take
 one value on the privileged rows and another elsewhere, so the moments of
 the two groups of rows are computed once per fold and combined per
-candidate (SPEC section 9). Other students are refitted per candidate, with
+candidate (``docs/theory.md``, "Cross-validated choice of λ and T"). Other students are refitted per candidate, with
 the teacher evaluated once for all of them.
 """
 

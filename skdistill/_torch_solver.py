@@ -350,7 +350,7 @@ def _autograd_evaluator(module, data, settings, params):
 def _accumulate_linear_block(module, batch, X_transposed, settings, n_classes, gradients):
     """Add one block's data-loss gradient to ``gradients`` (weight, bias); return its loss.
 
-    The loss is the block's negated, unnormalised SPEC sum; ``X_transposed``
+    The loss is the block's negated, unnormalised sum of ``docs/theory.md``; ``X_transposed``
     is the CSR transpose of a sparse block (``None`` for dense ``X``).
     """
     torch = import_torch()
