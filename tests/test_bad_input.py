@@ -439,14 +439,3 @@ def test_nan_outside_the_mask_is_allowed():
     proba = np.where(MASK[:, None], CLS_TEACHER.predict_proba(X_STAR), np.nan)
     c = cls(None, teacher_output=proba, privileged_mask=MASK)
     assert np.all(np.isfinite(c.coef_))
-
-
-def test_sparse_X_star_is_accepted():
-    # A torch teacher gets the privileged rows densified; a scikit-learn one as CSR.
-    dense = reg(X_star=X_STAR, privileged_mask=MASK)
-    sparse = reg(X_star=sp.csr_matrix(X_STAR), privileged_mask=MASK)
-    np.testing.assert_allclose(sparse.coef_, dense.coef_, rtol=1e-10)
-    module = torch.nn.Linear(2, 3).double()
-    a = cls(module, X_star=X_STAR, params=dict(dtype="float64"))
-    b = cls(module, X_star=sp.csr_matrix(X_STAR), params=dict(dtype="float64"))
-    np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-12)

@@ -300,17 +300,14 @@ def test_extreme_logits_and_hard_targets_stay_finite(kind, T, dtype):
 
 
 @pytest.mark.parametrize("lam", [0.0, 0.25, 1.0])
-def test_row_weights_split_the_sample_weight(lam):
+def test_row_weights_split_the_sample_weight(lam, assert_unchanged):
     rng = np.random.RandomState(0)
     sw = rng.uniform(0.1, 5.0, size=100)
     mask = rng.uniform(size=100) < 0.5
-    sw_before, mask_before = sw.copy(), mask.copy()
-    label_weight, teacher_part = row_weights(sw, mask, lam)
+    with assert_unchanged(sw=sw, mask=mask):  # the caller's arrays are untouched
+        label_weight, teacher_part = row_weights(sw, mask, lam)
     assert_allclose(label_weight + teacher_part, sw, rtol=1e-15)
     assert_allclose(label_weight[~mask], sw[~mask])
     assert_allclose(label_weight[mask], (1 - lam) * sw[mask])
     assert_allclose(teacher_part[mask], lam * sw[mask])
     assert np.all(teacher_part[~mask] == 0.0)
-    # The caller's arrays are untouched.
-    np.testing.assert_array_equal(sw, sw_before)
-    np.testing.assert_array_equal(mask, mask_before)

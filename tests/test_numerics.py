@@ -1,5 +1,5 @@
 """Numerical range: extreme temperatures and teacher answers, float32, tiny
-data, wide sparse X, and a fitted linear student used without torch.
+data, wide sparse X never densified, and a fitted linear student used without torch.
 
 Every fit here must give finite ``loss_curve_`` and coefficients and
 ``predict_proba`` rows that are finite and sum to one, or fail with a clear
@@ -13,11 +13,9 @@ import textwrap
 
 import numpy as np
 import pytest
-import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.tree import DecisionTreeClassifier
 
-import skdistill._regressor as regressor_module
 from skdistill import DistilledClassifier, DistilledRegressor
 
 LOSSES = ["distill", "probabilistic"]
@@ -139,54 +137,9 @@ def test_regressor_extreme_sigmas_and_float32(ratio):
 
 
 # --------------------------------------------------------------- sparse input
-
-
-def wide_sparse_problem(n_samples, n_features, density, seed=0):
-    rng = np.random.RandomState(seed)
-    X = sp.random(n_samples, n_features, density=density, format="csr", random_state=rng)
-    w = rng.normal(size=n_features)
-    score = X @ w
-    y_reg = score + 0.1 * rng.normal(size=n_samples)
-    y_cls = np.digitize(score, np.quantile(score, [1 / 3, 2 / 3]))
-    return X, y_reg, y_cls, rng.rand(n_samples) < 0.5, rng.uniform(0.5, 2, n_samples)
-
-
-@pytest.mark.parametrize(
-    "solver, n_samples",
-    [
-        ("normal equations", 400),
-        ("lsqr", 400),
-        ("lsqr", 150),  # fewer rows than columns: with alpha=0, the minimum-norm solution
-    ],
-)
-@pytest.mark.parametrize("alpha", [0.0, 1.0])
-@pytest.mark.parametrize("fit_intercept", [True, False])
-def test_sparse_regressor_equals_dense(solver, n_samples, alpha, fit_intercept, monkeypatch):
-    # Above _MAX_SPARSE_GRAM_FEATURES columns a sparse X is solved by LSQR;
-    # lower the threshold to compare both sparse solvers with the dense one.
-    if solver == "lsqr":
-        monkeypatch.setattr(regressor_module, "_MAX_SPARSE_GRAM_FEATURES", 0)
-    X, y, _, mask, weights = wide_sparse_problem(n_samples, 300, 0.05)
-    output = y + 0.5
-    fit = dict(teacher_output=output, privileged_mask=mask, sample_weight=weights)
-    params = dict(alpha=alpha, fit_intercept=fit_intercept, teacher_weight=0.3, sigma_teacher=0.5)
-    sparse = DistilledRegressor(**params).fit(X, y, **fit)
-    dense = DistilledRegressor(**params).fit(X.toarray(), y, **fit)
-    assert_allclose(sparse.coef_, dense.coef_, atol=1e-8)
-    assert_allclose(sparse.intercept_, dense.intercept_, atol=1e-8)
-    assert_allclose(sparse.predict(X), dense.predict(X.toarray()), atol=1e-8)
-
-
-def test_sparse_classifier_equals_dense():
-    X, _, y, mask, weights = wide_sparse_problem(150, 400, 0.05)
-    X.data *= 3.0
-    output = np.eye(3)[(y + 1) % 3]
-    fit = dict(teacher_output=output, privileged_mask=mask, sample_weight=weights)
-    params = dict(dtype="float64", tol=1e-10, max_iter=500, alpha=0.5, temperature=2.0)
-    sparse = DistilledClassifier(**params).fit(X, y, **fit)
-    dense = DistilledClassifier(**params).fit(X.toarray(), y, **fit)
-    assert_allclose(sparse.coef_, dense.coef_, atol=1e-6)
-    assert_allclose(sparse.predict_proba(X), dense.predict_proba(X.toarray()), atol=1e-6)
+# Wide sparse X fits as dense X (both estimators; the regressor by its normal
+# equations and by LSQR): the "wide" configurations of the sparse_case fixture
+# (tests/conftest.py) in tests/test_shared_behaviour.py. Here: never densified.
 
 
 WIDE_SPARSE_SCRIPT = """

@@ -5,18 +5,19 @@
 - an integer sample weight equals repeating the row;
 - only the ratio sigma / sigma_teacher matters to the regressor;
 - teacher_weight=0 never calls the teacher;
-- the caller's arrays (numpy, read-only numpy, pandas) are never modified;
 - on rank-deficient one-hot designs the regressor is LinearRegression's
   minimum-norm least squares, dense and sparse, with and without a teacher.
 
 The data are drawn from a seed (numpy), so each example is cheap; the
 classifier runs full-batch L-BFGS in float64 with a tight tolerance, which
 reaches its (strictly convex, alpha > 0) optimum to about 1e-8.
+
+That the caller's arrays (numpy, read-only numpy, pandas) are never modified,
+and that the teacher sees exactly the privileged rows (of DataFrames too), is
+tested with the other estimators' cases in tests/test_shared_behaviour.py.
 """
 
 import numpy as np
-import pandas as pd
-import pytest
 import scipy.sparse as sp
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -158,107 +159,6 @@ def test_zero_teacher_weight_never_calls_teacher(seed, n_samples, estimator):
     est.fit(X, y, X_star=X_star, privileged_mask=mask, sample_weight=weights)
     assert teacher.calls == 0
     assert_allclose(est.coef_, plain.coef_, atol=1e-8)
-
-
-def _frozen_copies(arrays, read_only):
-    copies = {name: a.copy() for name, a in arrays.items()}
-    if read_only:
-        for a in arrays.values():
-            a.setflags(write=False)
-    return copies
-
-
-@PROPERTY
-@given(
-    seed=seeds,
-    n_samples=st.integers(6, 25),
-    estimator=st.sampled_from(["regressor", "classifier"]),
-    source=st.sampled_from(["teacher", "teacher_output"]),
-    read_only=st.booleans(),
-)
-def test_caller_arrays_unchanged(seed, n_samples, estimator, source, read_only):
-    X, X_star, y_reg, y_cls, mask, weights = make_data(seed, n_samples)
-    if estimator == "regressor":
-        teacher, y = LinearTeacher(1), y_reg
-        est = DistilledRegressor(None if source == "teacher_output" else teacher, sigma=2.0, alpha=0.5)
-    else:
-        teacher, y = LinearTeacher(3), y_cls
-        est = DistilledClassifier(None if source == "teacher_output" else teacher, max_iter=20, tol=1e-3)
-    output = np.full((n_samples,) + np.shape(teacher(X_star[:1]))[1:], np.nan)
-    output[mask] = teacher(X_star[mask])
-    arrays = dict(X=X, y=y, X_star=X_star, mask=mask, weights=weights, output=output)
-    copies = _frozen_copies(arrays, read_only)
-    kwargs = dict(privileged_mask=mask, sample_weight=weights)
-    if source == "teacher_output":
-        kwargs["teacher_output"] = output
-    else:
-        kwargs["X_star"] = X_star
-    est.fit(X, y, **kwargs)
-    est.predict(X)
-    for name, a in arrays.items():
-        assert_array_equal(a, copies[name], err_msg=name)
-        assert a.dtype == copies[name].dtype
-    assert est.privileged_mask_ is not mask
-
-
-@PROPERTY
-@given(seed=seeds, n_samples=st.integers(6, 25), estimator=st.sampled_from(["regressor", "classifier"]))
-def test_caller_pandas_unchanged(seed, n_samples, estimator):
-    X, X_star, y_reg, y_cls, mask, weights = make_data(seed, n_samples)
-    index = pd.RangeIndex(100, 100 + n_samples)
-    frames = dict(
-        X=pd.DataFrame(X, columns=["a", "b", "c"], index=index),
-        X_star=pd.DataFrame(X_star, columns=["p", "q", "r"], index=index),
-        mask=pd.Series(mask, index=index, name="privileged"),
-        weights=pd.Series(weights, index=index, name="w"),
-    )
-    if estimator == "regressor":
-        teacher, est = LinearTeacher(1), DistilledRegressor(teacher_weight=0.4)
-        frames["y"] = pd.Series(y_reg, index=index, name="target")
-        frames["output"] = pd.Series(np.where(mask, teacher(np.nan_to_num(X_star)), np.nan), index=index)
-    else:
-        teacher, est = LinearTeacher(3), DistilledClassifier(max_iter=20, tol=1e-3)
-        frames["y"] = pd.Series(np.array(["x", "y", "z"])[y_cls], index=index, name="label")
-        logits = np.where(mask[:, None], teacher(np.nan_to_num(X_star)), np.nan)
-        frames["output"] = pd.DataFrame(logits, index=index, columns=["x", "y", "z"])
-    copies = {name: f.copy(deep=True) for name, f in frames.items()}
-    est.fit(
-        frames["X"], frames["y"], privileged_mask=frames["mask"], teacher_output=frames["output"],
-        sample_weight=frames["weights"],
-    )
-    plain = type(est)(**est.get_params()).fit(
-        X, frames["y"].to_numpy(), privileged_mask=mask, teacher_output=frames["output"].to_numpy(),
-        sample_weight=weights,
-    )
-    assert_allclose(est.coef_, plain.coef_, rtol=1e-6, atol=1e-8)
-    assert list(est.feature_names_in_) == ["a", "b", "c"]
-    for name, frame in frames.items():
-        if isinstance(frame, pd.DataFrame):
-            pd.testing.assert_frame_equal(frame, copies[name], obj=name)
-        else:
-            pd.testing.assert_series_equal(frame, copies[name], obj=name)
-
-
-@pytest.mark.parametrize("estimator", ["regressor", "classifier"])
-def test_teacher_sees_only_privileged_rows_of_frames(estimator):
-    # With pandas X_star and mask, the teacher gets exactly the privileged rows, in order.
-    X, X_star, y_reg, y_cls, mask, _ = make_data(3, 20)
-    seen = []
-
-    def teacher(rows):
-        seen.append(rows.copy())
-        out = np.asarray(rows)[:, :1] @ np.ones((1, 3 if estimator == "classifier" else 1))
-        return out if estimator == "classifier" else out[:, 0]
-
-    X_star_frame = pd.DataFrame(X_star, index=np.arange(50, 70))
-    mask_series = pd.Series(mask, index=np.arange(50, 70))
-    if estimator == "regressor":
-        DistilledRegressor(teacher).fit(X, y_reg, X_star=X_star_frame, privileged_mask=mask_series)
-    else:
-        est = DistilledClassifier(teacher, max_iter=5, tol=1e-2)
-        est.fit(X, y_cls, X_star=X_star_frame, privileged_mask=mask_series)
-    assert len(seen) == 1
-    assert_array_equal(np.asarray(seen[0]), X_star[mask])
 
 
 def one_hot_design(seed, n_samples, n_groups, n_continuous, scaled):

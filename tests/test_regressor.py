@@ -442,37 +442,15 @@ def test_float32_torch_teacher_is_close():
     assert module.training  # the module's mode is restored
 
 
-def test_teacher_called_on_privileged_rows_only():
-    X, X_star, y, mask, _, _ = make_problem(seed=9)
-    teacher = SquareTeacher(np.ones(X_star.shape[1]))
-    X_star_nan = X_star.copy()
-    X_star_nan[~mask] = np.nan
-    est = DistilledRegressor(teacher, teacher_weight=0.4).fit(
-        X, y, X_star=X_star_nan, privileged_mask=mask
-    )
-    assert len(teacher.calls) == 1
-    assert_array_equal(teacher.calls[0], X_star[mask])
-    # Same fit as precomputed answers.
-    ref = DistilledRegressor(teacher_weight=0.4).fit(
-        X,
-        y,
-        privileged_mask=mask,
-        teacher_output=np.where(mask, SquareTeacher(np.ones(3))(X_star), np.nan),
-    )
-    assert_allclose(est.coef_, ref.coef_, rtol=RTOL)
-
-
 @pytest.mark.parametrize("use_mask", [True, False])
 def test_no_X_star_means_teacher_sees_X(use_mask):
+    # The SPEC solution with the teacher's answers on X. That the teacher gets
+    # exactly the privileged rows of X (dense, sparse, array-like), and that the
+    # fit is the one with X_star=X: tests/test_shared_behaviour.py.
     X, _, y, mask, _, _ = make_problem(seed=10)
     mask = mask if use_mask else None
     teacher = SquareTeacher(np.linspace(-1, 1, X.shape[1]))
     est = DistilledRegressor(teacher).fit(X, y, privileged_mask=mask)
-    expected_rows = X if mask is None else X[mask]
-    assert len(teacher.calls) == 1
-    assert_array_equal(teacher.calls[0], expected_rows)
-    explicit = DistilledRegressor(teacher).fit(X, y, X_star=X, privileged_mask=mask)
-    assert_array_equal(est.coef_, explicit.coef_)
     full = np.ones(X.shape[0], dtype=bool) if mask is None else mask
     coef, _ = numpy_solution(
         X, y, teacher.coef @ X.T + 0.3 * (X**2).sum(axis=1), full, np.ones(X.shape[0]),
@@ -482,77 +460,10 @@ def test_no_X_star_means_teacher_sees_X(use_mask):
 
 
 # --------------------------------------------------------------------------
-# Numerics: sparse input, rank deficiency, large feature means
+# Numerics: rank deficiency (dense and sparse), large feature means. Sparse X
+# and X_star fit as dense: the sparse_case fixture (tests/conftest.py) in
+# tests/test_shared_behaviour.py.
 # --------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("fit_intercept", [True, False])
-@pytest.mark.parametrize("alpha", [0.0, 1.0])
-@pytest.mark.parametrize("fmt", ["csr", "csc"])
-def test_sparse_equals_dense(fit_intercept, alpha, fmt):
-    X, X_star, y, mask, sw, _ = make_problem(seed=11)
-    X = X * (np.random.RandomState(0).uniform(size=X.shape) < 0.4)  # real zeros
-    teacher = SquareTeacher(np.ones(X_star.shape[1]))
-    params = dict(
-        teacher_weight=0.4, sigma=2.0, sigma_teacher=0.8, alpha=alpha, fit_intercept=fit_intercept
-    )
-    dense = DistilledRegressor(teacher, **params).fit(
-        X, y, X_star=X_star, privileged_mask=mask, sample_weight=sw
-    )
-    X_sparse = sp.csr_matrix(X) if fmt == "csr" else sp.csc_matrix(X)
-    sparse = DistilledRegressor(teacher, **params).fit(
-        X_sparse, y, X_star=X_star, privileged_mask=mask, sample_weight=sw
-    )
-    assert_allclose(sparse.coef_, dense.coef_, rtol=RTOL)
-    assert_allclose(sparse.intercept_, dense.intercept_, rtol=RTOL, atol=1e-12)
-    assert_allclose(sparse.predict(X_sparse), dense.predict(X), rtol=RTOL)
-
-
-@pytest.mark.parametrize("fmt", ["csr", "csc", "coo", "lil"])
-def test_sparse_X_seen_by_teacher(fmt):
-    # Hinton's case with sparse X: the teacher gets the privileged rows of X.
-    X, _, y, mask, _, _ = make_problem(seed=11)
-    X = X * (np.random.RandomState(1).uniform(size=X.shape) < 0.4)
-    coef = np.linspace(-1, 1, X.shape[1])
-    seen = []
-
-    def teacher(rows):
-        seen.append(rows)
-        return np.asarray(rows @ coef).ravel()
-
-    est = DistilledRegressor(teacher).fit(sp.csr_matrix(X).asformat(fmt), y, privileged_mask=mask)
-    assert sp.issparse(seen[0])
-    assert_array_equal(seen[0].toarray(), X[mask])
-    dense = DistilledRegressor(teacher).fit(X, y, privileged_mask=mask)
-    assert_allclose(est.coef_, dense.coef_, rtol=RTOL)
-
-
-def test_sparse_X_star():
-    X, X_star, y, mask, _, _ = make_problem(seed=11)
-    X_star = X_star * (X_star > 0)
-    teacher = LinearRegression().fit(sp.csr_matrix(X_star), y)
-    sparse = DistilledRegressor(teacher).fit(
-        X, y, X_star=sp.csr_matrix(X_star), privileged_mask=mask
-    )
-    dense = DistilledRegressor(teacher).fit(X, y, X_star=X_star, privileged_mask=mask)
-    assert_allclose(sparse.coef_, dense.coef_, rtol=RTOL)
-
-
-def test_array_like_X_seen_by_teacher():
-    # An object with only __array__ (what sklearn's checks call _NotAnArray).
-    class ArrayLike:
-        def __init__(self, data):
-            self.data = data
-
-        def __array__(self, dtype=None, copy=None):
-            return np.asarray(self.data, dtype=dtype)
-
-    X, _, y, mask, _, _ = make_problem(seed=11)
-    teacher = SquareTeacher(np.ones(X.shape[1]))
-    est = DistilledRegressor(teacher).fit(ArrayLike(X), y, privileged_mask=mask)
-    ref = DistilledRegressor(teacher).fit(X, y, privileged_mask=mask)
-    assert_array_equal(est.coef_, ref.coef_)
-    assert_array_equal(teacher.calls[0], X[mask])
 
 
 def test_student_predict_rejects_nan_like_fit():
@@ -627,22 +538,21 @@ def test_large_feature_means_keep_accuracy(alpha, use_sw):
 # --------------------------------------------------------------------------
 
 
-def test_clone_keeps_fitted_teacher():
+def test_clone_keeps_fitted_teacher(assert_unchanged):
     X, X_star, y, mask, _, teacher = make_problem(seed=14)
     Xt = teacher_features(X_star)
-    coef_before = teacher.coef_.copy()
     est = DistilledRegressor(teacher, teacher_weight=0.3, student=DecisionTreeRegressor())
-    cloned = clone(est)
-    assert cloned.teacher is teacher
-    assert cloned.student is not est.student  # other parameters are cloned
-    assert cloned.get_params()["teacher_weight"] == 0.3
-    with config_context(enable_metadata_routing=True):
-        est.set_fit_request(X_star=True, privileged_mask=True)
-        assert clone(est).get_metadata_routing().fit.requests["X_star"] is True
-    fitted = clone(DistilledRegressor(teacher)).fit(X, y, X_star=Xt, privileged_mask=mask)
-    assert clone(fitted).teacher is teacher
-    assert not hasattr(clone(fitted), "coef_")
-    assert_array_equal(teacher.coef_, coef_before)  # never refit
+    with assert_unchanged(teacher=teacher):  # never refit
+        cloned = clone(est)
+        assert cloned.teacher is teacher
+        assert cloned.student is not est.student  # other parameters are cloned
+        assert cloned.get_params()["teacher_weight"] == 0.3
+        with config_context(enable_metadata_routing=True):
+            est.set_fit_request(X_star=True, privileged_mask=True)
+            assert clone(est).get_metadata_routing().fit.requests["X_star"] is True
+        fitted = clone(DistilledRegressor(teacher)).fit(X, y, X_star=Xt, privileged_mask=mask)
+        assert clone(fitted).teacher is teacher
+        assert not hasattr(clone(fitted), "coef_")
 
 
 def test_get_params_hides_teacher_parameters():
@@ -763,31 +673,6 @@ def test_nan_outside_mask_is_allowed():
     b = DistilledRegressor().fit(X, y, privileged_mask=mask, teacher_output=output)
     assert np.all(np.isfinite(a.coef_))
     assert_allclose(a.coef_, b.coef_, rtol=RTOL)
-
-
-@pytest.mark.parametrize("source", ["teacher", "teacher_output", "student"])
-def test_caller_arrays_unchanged(source):
-    X, X_star, y, mask, sw, _ = make_problem(seed=16)
-    teacher = LinearRegression().fit(np.nan_to_num(X_star), y)
-    X_star[~mask] = np.nan
-    output = np.where(mask, teacher.predict(np.nan_to_num(X_star)), np.nan)
-    inputs = dict(X=X, y=y, X_star=X_star, mask=mask, sw=sw, output=output)
-    copies = {name: value.copy() for name, value in inputs.items()}
-    teacher_coef = teacher.coef_.copy()
-    if source == "teacher_output":
-        est = DistilledRegressor(teacher_weight=0.7, sigma=2.0, alpha=1.0)
-        est.fit(X, y, privileged_mask=mask, teacher_output=output, sample_weight=sw)
-    else:
-        student = DecisionTreeRegressor(max_depth=3) if source == "student" else None
-        est = DistilledRegressor(teacher, teacher_weight=0.7, sigma=2.0, alpha=1.0, student=student)
-        est.fit(X, y, X_star=X_star, privileged_mask=mask, sample_weight=sw)
-    est.predict(X)
-    for name, value in inputs.items():
-        assert_array_equal(value, copies[name], err_msg=name)
-        assert value.dtype == copies[name].dtype
-    assert_array_equal(teacher.coef_, teacher_coef)
-    # The fitted mask is the estimator's own copy.
-    assert est.privileged_mask_ is not mask
 
 
 # --- Multi-output y: k outputs, each exactly its own single-output fit -------------

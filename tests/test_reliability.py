@@ -7,7 +7,8 @@ parameter). The rank-deficient properties over random one-hot designs live
 in ``tests/test_properties.py``.
 
 - TestCallerMemory: torch modules get tensors of their own, pickling leaves
-  the live estimator alone.
+  the live estimator alone (that students and teachers writing to their
+  input leave the caller's X and X_star alone: tests/test_shared_behaviour.py).
 - TestTorchModes: teachers and students keep each submodule's mode.
 - TestThreads: fits in threads beside each other.
 - TestLabelAlignment: teacher columns matched by label everywhere.
@@ -93,19 +94,6 @@ def state(module):
 # ---------------------------------------------------------------------------
 class TestCallerMemory:
     @pytest.mark.parametrize("solver", ["lbfgs", "adam"])
-    @pytest.mark.parametrize("dtype", ["float32", "float64"])
-    def test_student_writing_to_its_input_leaves_X_unchanged(self, solver, dtype):
-        X_user = X.astype(dtype)  # same dtype as training: torch could share its memory
-        before = X_user.copy()
-        est = quiet(lambda: DistilledClassifier(
-            student=InPlaceStudent(), solver=solver, dtype=dtype, max_iter=3, random_state=0
-        ).fit(X_user, Y))
-        assert_array_equal(X_user, before)
-        est.predict_proba(X_user)
-        est.predict(X_user)
-        assert_array_equal(X_user, before)
-
-    @pytest.mark.parametrize("solver", ["lbfgs", "adam"])
     def test_student_writing_to_its_input_trains_as_one_that_does_not(self, solver):
         # The training tensor is the student's own, but the full batch is
         # evaluated many times: a module that writes to it gets a fresh copy.
@@ -126,17 +114,6 @@ class TestCallerMemory:
         assert_allclose(a.predict_proba(X), b.predict_proba(X), rtol=0, atol=1e-12)
         if solver == "adam":
             assert a.validation_scores_ == b.validation_scores_
-
-    def test_inplace_relu_student_leaves_X_and_X_star_unchanged(self):
-        X_user, X_star_user = X.astype(np.float32), X_STAR.copy()
-        before = X_user.copy()
-        teacher = torch.nn.Sequential(torch.nn.ReLU(inplace=True), torch.nn.Linear(4, 3)).double().eval()
-        est = quiet(lambda: DistilledClassifier(
-            teacher, student=InPlaceStudent(inplace_relu=True), max_iter=3
-        ).fit(X_user, Y, X_star=X_star_user))
-        est.decision_function(X_user)
-        assert_array_equal(X_user, before)
-        assert_array_equal(X_star_user, X_STAR)
 
     @pytest.mark.parametrize("kind", ["float32", "float64", "sparse"])
     def test_as_tensor_has_memory_of_its_own_unless_asked(self, kind):

@@ -205,18 +205,6 @@ def test_exported_regressor_student_is_a_copy():
     assert_array_equal(exported.predict(X), est.predict(X))
 
 
-@pytest.mark.parametrize("fmt", ["coo", "dia", "csc"])
-def test_sparse_formats_reach_a_scikit_learn_student(fmt):
-    import scipy.sparse as sp
-
-    X, X_star, y, mask, weights, teacher = problem()
-    dense = DistilledClassifier(teacher, student=LogisticRegression(), loss="generalized", temperature=2.0)
-    dense.fit(X, y, X_star=X_star)
-    sparse = DistilledClassifier(teacher, student=LogisticRegression(), loss="generalized", temperature=2.0)
-    sparse.fit(sp.csr_matrix(X).asformat(fmt), y, X_star=X_star)
-    assert_allclose(sparse.predict_proba(X), dense.predict_proba(X), rtol=1e-6)
-
-
 def test_predictions_are_the_students_own():
     from sklearn.svm import SVC
 

@@ -50,16 +50,15 @@ def test_as_tensor_non_contiguous_input():
 
 @pytest.mark.parametrize("fmt", ["csr", "csc", "coo"])
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
-def test_as_tensor_sparse(fmt, dtype):
+def test_as_tensor_sparse(fmt, dtype, assert_unchanged):
     X = sp.random(7, 5, density=0.4, format=fmt, random_state=0)
-    before = X.copy()
-    tensor = solver.as_tensor(X, dtype=dtype, device="cpu")
+    with assert_unchanged(X=X):
+        tensor = solver.as_tensor(X, dtype=dtype, device="cpu")
     assert tensor.layout == torch.sparse_csr
     assert tensor.dtype == dtype
     assert_allclose(
         tensor.to_dense().double().numpy(), X.toarray(), rtol=1e-6 if dtype == torch.float32 else 0
     )
-    assert_array_equal(X.toarray(), before.toarray())
 
 
 # --------------------------------------------------------------------------
