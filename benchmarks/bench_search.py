@@ -30,7 +30,12 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.model_selection import GridSearchCV
 
-from skdistill import DistilledClassifier, DistilledClassifierCV, DistilledRegressor, DistilledRegressorCV
+from skdistill import (
+    DistilledClassifier,
+    DistilledClassifierCV,
+    DistilledRegressor,
+    DistilledRegressorCV,
+)
 
 
 def _timed(function):

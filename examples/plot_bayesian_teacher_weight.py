@@ -88,7 +88,9 @@ for kind in TEACHER_ROWS:
 
         fixed = DistilledRegressor(teacher_weight=0.5).fit(X[train], y_noisy, teacher_output=answers)
         alone = DistilledRegressor().fit(X[train], y_noisy)  # no teacher
-        score = lambda model: r2_score(y[test], model.predict(X[test]))  # noqa: E731
+        def score(model, test=test):
+            return r2_score(y[test], model.predict(X[test]))
+
         results[kind].append(
             [bayes.teacher_weight_, search.best_params_["teacher_weight"], score(bayes), score(search),
              score(fixed), score(alone), r2_score(y[test], teacher.predict(X_star[test]))]

@@ -281,9 +281,8 @@ for name in keyword_names:
     m, s = keywords[name].mean(0), keywords[name].std(0)
     print(f"{name:>18}: log-loss {m[0]:.3f} ± {s[0]:.3f}, accuracy {m[1]:.3f} ± {s[1]:.3f}")
 diff = keywords["λ = 0.9, α = 1"] - keywords["without, C by CV"]
-print("λ = 0.9, α = 1 minus without, C by CV: log-loss {:+.3f} ± {:.3f}, accuracy "
-      "{:+.3f} ± {:.3f}".format(diff[:, 0].mean(), diff[:, 0].std(), diff[:, 1].mean(),
-                                diff[:, 1].std()))
+print(f"λ = 0.9, α = 1 minus without, C by CV: log-loss {diff[:, 0].mean():+.3f} ± {diff[:, 0].std():.3f}, accuracy "
+      f"{diff[:, 1].mean():+.3f} ± {diff[:, 1].std():.3f}")
 
 fig, axes = plt.subplots(1, 2, figsize=(8, 3.5), layout="constrained")
 for ax, k, metric in zip(axes, [0, 1], ["log-loss", "accuracy"]):

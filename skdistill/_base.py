@@ -3,7 +3,6 @@
 import copy
 import functools
 import inspect
-
 from numbers import Real
 
 import numpy as np

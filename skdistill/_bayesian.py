@@ -9,7 +9,13 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._base import TeacherMixin, atomic_fit, check_finite_predictions, check_not_a_class, check_sample_weight
+from ._base import (
+    TeacherMixin,
+    atomic_fit,
+    check_finite_predictions,
+    check_not_a_class,
+    check_sample_weight,
+)
 from ._callbacks import CallbackSupportMixin, IterationTasks, has_callbacks
 from ._teacher import regression_answers
 

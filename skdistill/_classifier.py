@@ -17,17 +17,17 @@ from . import _torch_solver as solver
 from ._base import TeacherMixin, atomic_fit, check_sample_weight
 from ._callbacks import CallbackSupportMixin, IterationTasks, has_callbacks, with_callbacks
 from ._losses import LOSSES, row_weights
-from ._teacher import (
-    align_teacher_columns,
-    classification_logits,
-    softmax_at_temperature,
-)
 from ._students import (
     ESTIMATOR,
     LINEAR,
     STUDENTS,
     check_estimator_student,
     student_kind,
+)
+from ._teacher import (
+    align_teacher_columns,
+    classification_logits,
+    softmax_at_temperature,
 )
 
 

@@ -10,23 +10,23 @@ convex: the same minimum, fewer iterations).
 """
 
 import copy
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.model_selection import StratifiedKFold
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import TeacherMixin, atomic_fit, check_sample_weight, select_rows
 from ._callbacks import CallbackSupportMixin, subtask
 from ._classifier import DistilledClassifier
-from ._students import LINEAR
 from ._losses import LOSSES
 from ._search import candidates, check_grid, folds, search_results
+from ._students import LINEAR
 from ._teacher import TeacherAnswers, classification_logits
 
 #: Parameters handed unchanged to every DistilledClassifier of the search.

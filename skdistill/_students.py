@@ -21,9 +21,19 @@ from sklearn.base import clone
 from sklearn.utils.validation import validate_data
 
 from . import _torch_solver as solver
-from ._base import check_finite_predictions, fit_takes_sample_weight, fit_with_sample_weight, select_rows
+from ._base import (
+    check_finite_predictions,
+    fit_takes_sample_weight,
+    fit_with_sample_weight,
+    select_rows,
+)
 from ._losses import GENERALIZED, PROBABILISTIC
-from ._torch_utils import is_torch_module, module_dtype_and_device, restore_training_modes, training_modes
+from ._torch_utils import (
+    is_torch_module,
+    module_dtype_and_device,
+    restore_training_modes,
+    training_modes,
+)
 
 LINEAR, TORCH, ESTIMATOR = "linear", "torch", "estimator"
 

@@ -629,7 +629,10 @@ def _class_scores(logits, n_rows, name):
     return logits
 
 
-def _as_logits(raw, output_kind, precision=np.finfo(np.float64).eps):
+_FLOAT64_EPS = np.finfo(np.float64).eps
+
+
+def _as_logits(raw, output_kind, precision=_FLOAT64_EPS):
     """Logits from raw answers read as probabilities or logits (see output_kind)."""
     if raw.ndim == 1:
         is_proba = output_kind == "proba" or (

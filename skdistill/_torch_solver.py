@@ -24,6 +24,7 @@ from ._torch_utils import (
     single_threaded_blas,
     threads_for_work,
 )
+
 # Rows per block of the fused linear loss and gradient. Measured on 2 cores
 # (FashionMNIST), cache-sized blocks gained nothing over whole batches, whose
 # matrix products run faster; blocks only bound the memory of the logits.

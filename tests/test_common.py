@@ -5,7 +5,12 @@ import scipy.sparse as sp
 from sklearn.linear_model import Ridge
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skdistill import DistilledClassifier, DistilledClassifierCV, DistilledRegressor, DistilledRegressorCV
+from skdistill import (
+    DistilledClassifier,
+    DistilledClassifierCV,
+    DistilledRegressor,
+    DistilledRegressorCV,
+)
 
 
 def sum_teacher(X):

@@ -14,6 +14,8 @@ from scipy.special import softmax
 
 from skdistill import datasets
 from skdistill.datasets import (
+    _base,
+    _fashion_mnist,
     get_data_home,
     load_fashion_mnist,
     load_sarcos,
@@ -22,7 +24,6 @@ from skdistill.datasets import (
     preprocess_tweet,
     read_idx,
 )
-from skdistill.datasets import _base, _fashion_mnist
 
 ENV_VARS = ("SKDISTILL_DATA", "SKDISTILL_SENTIMENT140", "SKDISTILL_SARCOS")
 
@@ -541,7 +542,7 @@ def test_preprocess_tweet_rejects_non_strings():
 def _tiny_tweets(folder):
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "negative.txt").write_bytes(
-        "I hate Mondays\n\n@boss 2 meetings today \r\n   \nworst.\n".encode()
+        b"I hate Mondays\n\n@boss 2 meetings today \r\n   \nworst.\n"
     )
     (folder / "positive.txt").write_bytes(
         "Love it ❤\n@Ann thx for 100 likes".encode()

@@ -41,8 +41,8 @@ from sklearn.utils import _safe_indexing
 from threadpoolctl import threadpool_info
 
 from skdistill import DistilledClassifier, DistilledRegressor, TeacherAnswers, teacher_answers
-from skdistill._teacher import finite_logits
 from skdistill import _torch_utils as torch_utils
+from skdistill._teacher import finite_logits
 from skdistill._torch_utils import as_tensor, evaluation_mode, single_threaded_blas
 
 EXACT = dict(dtype="float64", tol=1e-10, max_iter=500)

@@ -461,7 +461,7 @@ def draw_curves(curves, path, plt, protocol="short"):
             plot_loss_curve(shown, ax=ax, xlabel="epoch", ylabel=name, title=title)
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             _fit_y_axis(ax, [curve[first - 1 :] for curve in shown.values()])
-    for line, (model, mean) in zip(axes[0, 1].get_lines(), means.items()):
+    for line, mean in zip(axes[0, 1].get_lines(), means.values()):
         best = int(np.argmin(mean["test_ce"])) + 1
         axes[0, 1].axvline(best, color=line.get_color(), linestyle=":", linewidth=1)
     zoom = f"; y-axes fitted from epoch {first}" if first > 1 else ""
