@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 
 # Installed first in the child interpreter, before anything else is imported.
-BLOCK_TORCH = '''
+BLOCK_TORCH = """
 import importlib.abc
 import sys
 
@@ -31,9 +31,11 @@ class _NoTorch(importlib.abc.MetaPathFinder):
 
 
 sys.meta_path.insert(0, _NoTorch())
-'''
+"""
 
-CHILD = BLOCK_TORCH + '''
+CHILD = (
+    BLOCK_TORCH
+    + """
 import pickle
 
 import numpy as np
@@ -55,7 +57,8 @@ torch_modules = sorted(name for name in sys.modules if name == "torch" or name.s
 assert not torch_modules, f"torch was imported: {torch_modules[:5]}"
 print(f"without torch: {type(model).__name__} (student={model.student!r}) predicted "
       f"{len(X)} rows, {len(saved['expected'])} methods identical")
-'''
+"""
+)
 
 METHODS = ("predict", "predict_proba", "predict_log_proba", "decision_function")
 
@@ -67,7 +70,9 @@ def main():
 
     from skdistill import DistilledClassifier
 
-    X, y = make_classification(n_samples=300, n_features=8, n_informative=5, n_classes=3, random_state=0)
+    X, y = make_classification(
+        n_samples=300, n_features=8, n_informative=5, n_classes=3, random_state=0
+    )
     X_star = np.hstack([X, np.random.RandomState(1).normal(size=(len(X), 2))])
     teacher = LogisticRegression(max_iter=500).fit(X_star, y)
     model = DistilledClassifier(teacher, teacher_weight=0.5, temperature=2.0, random_state=0)

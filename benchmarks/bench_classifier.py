@@ -85,9 +85,7 @@ def compare(candidates, X, y, X_test, y_test, repeats):
 
 
 def format_table(rows):
-    header = (
-        f"{'model':<60}{'fit s':>8}{'ratio':>7}{'train obj':>11}{'test CE':>9}{'test acc':>10}{'iters':>7}"
-    )
+    header = f"{'model':<60}{'fit s':>8}{'ratio':>7}{'train obj':>11}{'test CE':>9}{'test acc':>10}{'iters':>7}"
     lines = [header, "-" * len(header)]
     for name, seconds, ratio, objective, ce, acc, n_iter in rows:
         n_iter = int(np.max(n_iter))
@@ -116,7 +114,9 @@ def main(argv=None):
     parser.add_argument("--max-iter", type=int, nargs="+", default=[100, 60])
     parser.add_argument("--device", default="cpu", help="torch device of DistilledClassifier")
     parser.add_argument("--adam-epochs", type=int, default=0)
-    parser.add_argument("--converged", action="store_true", help="also compare both run to convergence")
+    parser.add_argument(
+        "--converged", action="store_true", help="also compare both run to convergence"
+    )
     args = parser.parse_args(argv)
 
     X, y, X_test, y_test = fashion_mnist_scaled()
@@ -125,7 +125,9 @@ def main(argv=None):
         candidates.append(
             (
                 f"DistilledClassifier(teacher_weight=0, max_iter={max_iter})",
-                lambda m=max_iter: DistilledClassifier(teacher_weight=0.0, max_iter=m, device=args.device),
+                lambda m=max_iter: DistilledClassifier(
+                    teacher_weight=0.0, max_iter=m, device=args.device
+                ),
             )
         )
     rows = compare(candidates, X, y, X_test, y_test, args.repeats)
@@ -141,17 +143,28 @@ def main(argv=None):
                 ("LogisticRegression(max_iter=10000)", lambda: LogisticRegression(max_iter=10000)),
                 (
                     "DistilledClassifier(teacher_weight=0, max_iter=10000)",
-                    lambda: DistilledClassifier(teacher_weight=0.0, max_iter=10000, device=args.device),
+                    lambda: DistilledClassifier(
+                        teacher_weight=0.0, max_iter=10000, device=args.device
+                    ),
                 ),
             ],
-            X, y, X_test, y_test, 1,
+            X,
+            y,
+            X_test,
+            y_test,
+            1,
         )
         print("\nBoth run to convergence (tol = 1e-4), one fit each")
         print(format_table(converged))
     if args.adam_epochs:
         adam = DistilledClassifier(
-            teacher_weight=0.0, solver="adam", batch_size=64, max_iter=args.adam_epochs,
-            n_iter_no_change=args.adam_epochs + 1, random_state=0, device=args.device,
+            teacher_weight=0.0,
+            solver="adam",
+            batch_size=64,
+            max_iter=args.adam_epochs,
+            n_iter_no_change=args.adam_epochs + 1,
+            random_state=0,
+            device=args.device,
         )
         seconds, adam = timed_fit(lambda: adam, X, y, 1)
         proba = adam.predict_proba(X_test)

@@ -168,7 +168,9 @@ def run(args, clock):
         print(f"largest relative coefficient difference, {label}: {difference:.2e}")
     ratio = rows[0][1] / ridge_time
     verdict = "meets" if ratio <= 1.0 else "misses"
-    print(f"DistilledRegressor.fit: ratio {ratio:.2f} against Ridge(auto) (goal <= 1.0) -> {verdict} the goal")
+    print(
+        f"DistilledRegressor.fit: ratio {ratio:.2f} against Ridge(auto) (goal <= 1.0) -> {verdict} the goal"
+    )
 
 
 if __name__ == "__main__":

@@ -62,7 +62,9 @@ def _search_rows(name, search, reference, wall, cpu):
 
 def _header(title):
     print(f"\n## {title}")
-    print(f"{'run':<24}{'ours s':>10}{'grid s':>10}{'wall':>8}{'ours cpu':>10}{'grid cpu':>10}{'cpu':>8}")
+    print(
+        f"{'run':<24}{'ours s':>10}{'grid s':>10}{'wall':>8}{'ours cpu':>10}{'grid cpu':>10}{'cpu':>8}"
+    )
 
 
 def classifier_search(repeats):
@@ -74,12 +76,29 @@ def classifier_search(repeats):
     _header("DistilledClassifierCV against GridSearchCV: 3000 x 20, K = 4, 4 x 3 grid, 5 folds")
     ratios = []
     for repeat in range(repeats):
-        search, wall_ours, cpu_ours = _timed(lambda: DistilledClassifierCV(
-            teacher, teacher_weights=weights, temperatures=temperatures).fit(X, y, X_star=X_star))
-        reference, wall_grid, cpu_grid = _timed(lambda: _grid_search(
-            DistilledClassifier(teacher), {"teacher_weight": weights, "temperature": temperatures}, X, y,
-            X_star=X_star))
-        ratios.append(_search_rows(f"repeat {repeat + 1}", search, reference, (wall_ours, wall_grid), (cpu_ours, cpu_grid)))
+        search, wall_ours, cpu_ours = _timed(
+            lambda: DistilledClassifierCV(
+                teacher, teacher_weights=weights, temperatures=temperatures
+            ).fit(X, y, X_star=X_star)
+        )
+        reference, wall_grid, cpu_grid = _timed(
+            lambda: _grid_search(
+                DistilledClassifier(teacher),
+                {"teacher_weight": weights, "temperature": temperatures},
+                X,
+                y,
+                X_star=X_star,
+            )
+        )
+        ratios.append(
+            _search_rows(
+                f"repeat {repeat + 1}",
+                search,
+                reference,
+                (wall_ours, wall_grid),
+                (cpu_ours, cpu_grid),
+            )
+        )
     _verdict(ratios, 0.35)
 
 
@@ -92,17 +111,43 @@ def regressor_search(repeats):
     teacher = LinearRegression().fit(X_star, y)
     mask = rng.uniform(size=n) < 0.5
     weights = np.linspace(0.0, 1.0, 41)
-    _header("DistilledRegressorCV against GridSearchCV: 20000 x 50, 41 lambda x 5 folds, half privileged")
+    _header(
+        "DistilledRegressorCV against GridSearchCV: 20000 x 50, 41 lambda x 5 folds, half privileged"
+    )
     ratios = []
     for repeat in range(repeats):
-        search, wall_ours, cpu_ours = _timed(lambda: DistilledRegressorCV(teacher, teacher_weights=weights).fit(
-            X, y, X_star=X_star, privileged_mask=mask))
-        reference, wall_grid, cpu_grid = _timed(lambda: _grid_search(
-            DistilledRegressor(teacher), {"teacher_weight": weights}, X, y, X_star=X_star, privileged_mask=mask))
-        ratios.append(_search_rows(f"repeat {repeat + 1}", search, reference, (wall_ours, wall_grid), (cpu_ours, cpu_grid)))
-        _, one_fit, _ = _timed(lambda: DistilledRegressor(teacher, teacher_weight=0.5).fit(
-            X, y, X_star=X_star, privileged_mask=mask))
-        print(f"{'':<24}the whole 41 x 5 search costs {wall_ours / one_fit:.1f} single fits ({one_fit:.3f} s each)")
+        search, wall_ours, cpu_ours = _timed(
+            lambda: DistilledRegressorCV(teacher, teacher_weights=weights).fit(
+                X, y, X_star=X_star, privileged_mask=mask
+            )
+        )
+        reference, wall_grid, cpu_grid = _timed(
+            lambda: _grid_search(
+                DistilledRegressor(teacher),
+                {"teacher_weight": weights},
+                X,
+                y,
+                X_star=X_star,
+                privileged_mask=mask,
+            )
+        )
+        ratios.append(
+            _search_rows(
+                f"repeat {repeat + 1}",
+                search,
+                reference,
+                (wall_ours, wall_grid),
+                (cpu_ours, cpu_grid),
+            )
+        )
+        _, one_fit, _ = _timed(
+            lambda: DistilledRegressor(teacher, teacher_weight=0.5).fit(
+                X, y, X_star=X_star, privileged_mask=mask
+            )
+        )
+        print(
+            f"{'':<24}the whole 41 x 5 search costs {wall_ours / one_fit:.1f} single fits ({one_fit:.3f} s each)"
+        )
     _verdict(ratios, 0.2)
 
 
@@ -116,7 +161,9 @@ def small_fit(repeats):
         _, ours, _ = _timed(lambda: DistilledClassifier().fit(X, y))
         _, baseline, _ = _timed(lambda: LogisticRegression().fit(X, y))
         ratios.append(ours / baseline)
-        print(f"repeat {repeat + 1:<5}{1e3 * ours:>9.1f}{1e3 * baseline:>9.1f}{ours / baseline:>8.2f}")
+        print(
+            f"repeat {repeat + 1:<5}{1e3 * ours:>9.1f}{1e3 * baseline:>9.1f}{ours / baseline:>8.2f}"
+        )
     _verdict([(r, r) for r in ratios], 1.0)
 
 
@@ -134,7 +181,9 @@ def shared_machine(repeats):
         for _ in range(20):
             DistilledClassifier().fit(X, y)
 
-    print("\n## 20 fits of DistilledClassifier() on 320 digits rows, quiet and beside one busy process")
+    print(
+        "\n## 20 fits of DistilledClassifier() on 320 digits rows, quiet and beside one busy process"
+    )
     print(f"{'run':<12}{'quiet s':>9}{'busy s':>9}{'ratio':>8}")
     ratios = []
     for repeat in range(repeats):

@@ -70,7 +70,9 @@ def fashion_table(X, y, X_test, y_test, teacher, repeats):
     start = time.perf_counter()
     answers = teacher_answers(teacher, X)
     teacher_seconds = time.perf_counter() - start
-    print(f"\n## FashionMNIST, T = 2 (teacher answers computed once: {teacher_seconds:.2f} s, not in the fit times)")
+    print(
+        f"\n## FashionMNIST, T = 2 (teacher answers computed once: {teacher_seconds:.2f} s, not in the fit times)"
+    )
     candidates = [("LogisticRegression(max_iter=100)", lambda: LogisticRegression(max_iter=100))]
     for max_iter in (100, 60):
         for weight in (0.0, 0.25):
@@ -108,11 +110,17 @@ class _WithTeacherOutput:
 
 
 def search_table(X, y, module, n_rows):
-    rows = np.random.RandomState(0).choice(len(y), n_rows, replace=False) if n_rows < len(y) else slice(None)
+    rows = (
+        np.random.RandomState(0).choice(len(y), n_rows, replace=False)
+        if n_rows < len(y)
+        else slice(None)
+    )
     X, y = X[rows], y[rows]
     grid = {"teacher_weight": [0.0, 0.25, 0.5, 0.75], "temperature": [1.0, 2.0, 4.0]}
     cv = StratifiedKFold(5, shuffle=True, random_state=0)
-    print(f"\n## GridSearchCV, 4 teacher_weight x 3 temperature x 5 folds, {len(y)} FashionMNIST rows")
+    print(
+        f"\n## GridSearchCV, 4 teacher_weight x 3 temperature x 5 folds, {len(y)} FashionMNIST rows"
+    )
     print(f"{'teacher evaluated':<34}{'wall s':>9}{'ratio':>8}{'teacher rows':>14}  best")
     results = []
     for label in ("inside every fit", "once, teacher_answers", "DistilledClassifierCV"):
@@ -121,29 +129,42 @@ def search_table(X, y, module, n_rows):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             if label == "inside every fit":
-                search = GridSearchCV(DistilledClassifier(counting, teacher_output_kind="logits"), grid, cv=cv)
+                search = GridSearchCV(
+                    DistilledClassifier(counting, teacher_output_kind="logits"), grid, cv=cv
+                )
                 search.fit(X, y)
             elif label == "once, teacher_answers":
                 answers = teacher_answers(counting, X)
-                search = GridSearchCV(DistilledClassifier(teacher_output_kind="logits"), grid, cv=cv)
+                search = GridSearchCV(
+                    DistilledClassifier(teacher_output_kind="logits"), grid, cv=cv
+                )
                 search.fit(X, y, teacher_output=answers)
             else:
                 search = DistilledClassifierCV(
-                    counting, teacher_weights=grid["teacher_weight"], temperatures=grid["temperature"],
-                    teacher_output_kind="logits", cv=cv,
+                    counting,
+                    teacher_weights=grid["teacher_weight"],
+                    temperatures=grid["temperature"],
+                    teacher_output_kind="logits",
+                    cv=cv,
                 ).fit(X, y)
         seconds = time.perf_counter() - start
         results.append(seconds)
         best = ", ".join(f"{k}={v}" for k, v in search.best_params_.items())
         print(f"{label:<34}{seconds:>9.1f}{seconds / results[0]:>8.2f}{counting.rows:>14d}  {best}")
     verdict = "meets" if counting.rows == len(y) else "misses"
-    print(f"with teacher_answers each of the {len(y)} rows was evaluated {counting.rows / len(y):g} time(s) "
-          f"(goal: once per search) -> {verdict} the goal")
+    print(
+        f"with teacher_answers each of the {len(y)} rows was evaluated {counting.rows / len(y):g} time(s) "
+        f"(goal: once per search) -> {verdict} the goal"
+    )
 
 
 def path_table(X, y, module, n_rows):
     """A λ path at T = 2 fitted cold (from zero) and warm (from the previous λ)."""
-    rows = np.random.RandomState(1).choice(len(y), n_rows, replace=False) if n_rows < len(y) else slice(None)
+    rows = (
+        np.random.RandomState(1).choice(len(y), n_rows, replace=False)
+        if n_rows < len(y)
+        else slice(None)
+    )
     X, y = X[rows], y[rows]
     answers = teacher_answers(module, X)
     weights = [0.0, 0.25, 0.5, 0.75]
@@ -151,7 +172,9 @@ def path_table(X, y, module, n_rows):
     print(f"{'start':<28}{'wall s':>9}{'ratio':>8}{'iterations':>12}  final training loss")
     results = []
     for warm in (False, True):
-        model = DistilledClassifier(temperature=2.0, teacher_output_kind="logits", max_iter=1000, warm_start=warm)
+        model = DistilledClassifier(
+            temperature=2.0, teacher_output_kind="logits", max_iter=1000, warm_start=warm
+        )
         start, iterations = time.perf_counter(), 0
         for weight in weights:
             model.set_params(teacher_weight=weight).fit(X, y, teacher_output=answers)
@@ -159,23 +182,31 @@ def path_table(X, y, module, n_rows):
         seconds = time.perf_counter() - start
         results.append(seconds)
         label = "warm (previous λ)" if warm else "cold (zeros)"
-        print(f"{label:<28}{seconds:>9.1f}{seconds / results[0]:>8.2f}{iterations:>12d}  {model.loss_curve_[-1]:.6f}")
+        print(
+            f"{label:<28}{seconds:>9.1f}{seconds / results[0]:>8.2f}{iterations:>12d}  {model.loss_curve_[-1]:.6f}"
+        )
     verdict = "help" if results[1] < results[0] else "do not help"
-    print(f"warm starts take {results[1] / results[0]:.2f} of the cold path's time: they {verdict} here")
+    print(
+        f"warm starts take {results[1] / results[0]:.2f} of the cold path's time: they {verdict} here"
+    )
 
 
 def scaling_table():
     from skdistill.datasets import make_privileged_classification
 
     print("\n## Scaling: L-BFGS seconds per iteration (30 iterations, float32 linear student)")
-    print(f"{'rows':>8}{'features':>10}{'classes':>9}{'s / iteration':>15}{'ns / (row x feature)':>22}")
+    print(
+        f"{'rows':>8}{'features':>10}{'classes':>9}{'s / iteration':>15}{'ns / (row x feature)':>22}"
+    )
     settings = [(n, 784, 10) for n in (10_000, 30_000, 60_000, 120_000, 240_000)]
     settings += [(60_000, d, 10) for d in (98, 392, 1568, 3136)]
     settings += [(60_000, 784, k) for k in (2, 5, 20, 50, 100)]
     # The first fit in a process pays for importing torch: keep it out of the table.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        DistilledClassifier(max_iter=2).fit(*make_privileged_classification(100, 5, 3, random_state=0)[:2])
+        DistilledClassifier(max_iter=2).fit(
+            *make_privileged_classification(100, 5, 3, random_state=0)[:2]
+        )
     for n_rows, n_features, n_classes in settings:
         X, y, _, _ = make_privileged_classification(n_rows, n_features, n_classes, random_state=0)
         X = X.astype(np.float32)
@@ -193,8 +224,12 @@ def scaling_table():
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", nargs="+", choices=["fashion", "regression", "search", "path", "scaling"],
-                        default=["fashion", "regression", "search", "path", "scaling"])
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=["fashion", "regression", "search", "path", "scaling"],
+        default=["fashion", "regression", "search", "path", "scaling"],
+    )
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--search-rows", type=int, default=60000)
     parser.add_argument("--regression-rows", type=int, default=1_000_000)
@@ -211,7 +246,9 @@ def main(argv=None):
             path_table(X, y, module, args.search_rows)
     if "regression" in args.only:
         print("\n## Regression")
-        bench_regression.main(["--n-samples", str(args.regression_rows), "--repeats", str(args.repeats)])
+        bench_regression.main(
+            ["--n-samples", str(args.regression_rows), "--repeats", str(args.repeats)]
+        )
     if "scaling" in args.only:
         scaling_table()
 

@@ -33,8 +33,14 @@ extensions = [
 
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 root_doc = "index"
-exclude_patterns = ["_build", "auto_examples/*.ipynb", "auto_examples/*.py",
-                    "auto_examples/*.zip", "auto_examples/*.md5", "**.ipynb_checkpoints"]
+exclude_patterns = [
+    "_build",
+    "auto_examples/*.ipynb",
+    "auto_examples/*.py",
+    "auto_examples/*.zip",
+    "auto_examples/*.md5",
+    "**.ipynb_checkpoints",
+]
 templates_path = ["_templates"]
 
 # API reference: one page per object, generated from the docstrings.
@@ -76,7 +82,8 @@ def _add_optional_pages(app, docname, source):
     if docname != root_doc:
         return
     present = [
-        name for name in OPTIONAL_PAGES
+        name
+        for name in OPTIONAL_PAGES
         if any((HERE / f"{name}{suffix}").is_file() for suffix in (".md", ".rst"))
     ]
     toctree = ""

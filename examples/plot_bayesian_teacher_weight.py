@@ -52,10 +52,12 @@ def split(seed, teacher_kind):
     """Training and test rows, the noisy training labels and a fitted teacher."""
     rng = np.random.RandomState(seed)
     order = rng.permutation(len(y))
-    train, test = order[:N_TRAIN], order[N_TRAIN:N_TRAIN + N_TEST]
+    train, test = order[:N_TRAIN], order[N_TRAIN : N_TRAIN + N_TEST]
     n_teacher, teacher_noise = TEACHER_ROWS[teacher_kind]
-    rows = order[N_TRAIN + N_TEST:N_TRAIN + N_TEST + n_teacher]
-    teacher = LinearRegression().fit(X_star[rows], y[rows] + teacher_noise * rng.normal(size=n_teacher))
+    rows = order[N_TRAIN + N_TEST : N_TRAIN + N_TEST + n_teacher]
+    teacher = LinearRegression().fit(
+        X_star[rows], y[rows] + teacher_noise * rng.normal(size=n_teacher)
+    )
     y_noisy = y[train] + NOISE * rng.normal(size=N_TRAIN)
     return train, test, y_noisy, teacher
 
@@ -82,35 +84,61 @@ for kind in TEACHER_ROWS:
 
         start = time.perf_counter()
         search = GridSearchCV(
-            DistilledRegressor(), {"teacher_weight": GRID}, cv=KFold(5, shuffle=True, random_state=seed)
+            DistilledRegressor(),
+            {"teacher_weight": GRID},
+            cv=KFold(5, shuffle=True, random_state=seed),
         ).fit(X[train], y_noisy, teacher_output=answers)
         seconds["grid search"] += time.perf_counter() - start
 
-        fixed = DistilledRegressor(teacher_weight=0.5).fit(X[train], y_noisy, teacher_output=answers)
+        fixed = DistilledRegressor(teacher_weight=0.5).fit(
+            X[train], y_noisy, teacher_output=answers
+        )
         alone = DistilledRegressor().fit(X[train], y_noisy)  # no teacher
+
         def score(model, test=test):
             return r2_score(y[test], model.predict(X[test]))
 
         results[kind].append(
-            [bayes.teacher_weight_, search.best_params_["teacher_weight"], score(bayes), score(search),
-             score(fixed), score(alone), r2_score(y[test], teacher.predict(X_star[test]))]
+            [
+                bayes.teacher_weight_,
+                search.best_params_["teacher_weight"],
+                score(bayes),
+                score(search),
+                score(fixed),
+                score(alone),
+                r2_score(y[test], teacher.predict(X_star[test])),
+            ]
         )
         if seed == 0:
             held_out = [
-                score(DistilledRegressor(teacher_weight=w).fit(X[train], y_noisy, teacher_output=answers))
+                score(
+                    DistilledRegressor(teacher_weight=w).fit(
+                        X[train], y_noisy, teacher_output=answers
+                    )
+                )
                 for w in GRID
             ]
-            curves[kind] = (search.cv_results_["mean_test_score"], held_out, bayes.teacher_weight_,
-                            search.best_params_["teacher_weight"])
+            curves[kind] = (
+                search.cv_results_["mean_test_score"],
+                held_out,
+                bayes.teacher_weight_,
+                search.best_params_["teacher_weight"],
+            )
 
 print("mean over 5 splits; held-out R2 on clean torques")
-print(f"{'teacher':8} {'λ evidence':>10} {'λ CV':>6} {'evidence':>9} {'CV':>6} {'λ=0.5':>6} "
-      f"{'no teacher':>10} {'teacher':>8}")
+print(
+    f"{'teacher':8} {'λ evidence':>10} {'λ CV':>6} {'evidence':>9} {'CV':>6} {'λ=0.5':>6} "
+    f"{'no teacher':>10} {'teacher':>8}"
+)
 for kind, rows in results.items():
     m = np.mean(rows, axis=0)
-    print(f"{kind:8} {m[0]:10.2f} {m[1]:6.2f} {m[2]:9.3f} {m[3]:6.3f} {m[4]:6.3f} {m[5]:10.3f} {m[6]:8.3f}")
-print(f"fit time, 10 students: evidence {seconds['evidence']:.2f} s, "
-      f"grid search (21 λ x 5 folds + refit) {seconds['grid search']:.2f} s")
+    print(
+        f"{kind:8} {m[0]:10.2f} {m[1]:6.2f} {m[2]:9.3f} {m[3]:6.3f} {m[4]:6.3f} {m[5]:10.3f} {m[6]:8.3f}"
+    )
+print(
+    f"fit time, 10 students: evidence {seconds['evidence']:.2f} s, "
+    f"grid search (21 λ x 5 folds + refit) {seconds['grid search']:.2f} s"
+)
 
 # %%
 # With the good teacher, the evidence picks nearly the same λ as the grid

@@ -45,8 +45,10 @@ X_star = digits.data / 16.0  # 64 pixels in [0, 1]: privileged
 y = digits.target
 X = X_star.reshape(-1, 4, 2, 4, 2).mean(axis=(2, 4)).reshape(len(y), 16)  # 4 x 4
 n_classes = len(np.unique(y))
-print(f"digits: {len(y)} images, the teacher sees {X_star.shape[1]} pixels, "
-      f"the student {X.shape[1]} coarse ones")
+print(
+    f"digits: {len(y)} images, the teacher sees {X_star.shape[1]} pixels, "
+    f"the student {X.shape[1]} coarse ones"
+)
 
 fig, axes = plt.subplots(2, 5, figsize=(7, 3), layout="constrained")
 for column, index in enumerate([0, 3, 5, 8, 9]):
@@ -84,15 +86,22 @@ def teacher_model():
 
 def boosting(min_samples_leaf=20, l2_regularization=0.0):
     return HistGradientBoostingClassifier(
-        max_iter=100, max_leaf_nodes=8, min_samples_leaf=min_samples_leaf,
-        l2_regularization=l2_regularization, early_stopping=False, random_state=0,
+        max_iter=100,
+        max_leaf_nodes=8,
+        min_samples_leaf=min_samples_leaf,
+        l2_regularization=l2_regularization,
+        early_stopping=False,
+        random_state=0,
     )
 
 
 def distilled(student):
     return DistilledClassifier(
-        teacher_weight=0.5, temperature=1.0, loss="generalized",
-        teacher_output_kind="logits", student=student,
+        teacher_weight=0.5,
+        temperature=1.0,
+        loss="generalized",
+        teacher_output_kind="logits",
+        student=student,
     )
 
 
@@ -112,9 +121,7 @@ def scores(P, y_true, P_teacher):
 splits = []
 results = {"teacher": [], "without teacher": [], "with teacher": []}
 for seed in range(5):
-    train, test = train_test_split(
-        np.arange(len(y)), train_size=500, stratify=y, random_state=seed
-    )
+    train, test = train_test_split(np.arange(len(y)), train_size=500, stratify=y, random_state=seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # lbfgs may stop at max_iter
         oof = cross_val_predict(
@@ -145,10 +152,16 @@ def table(results):
         if label == "teacher":  # its distance to itself is zero
             cells[2:] = [f"{'-':>17}"] * 2
         print(f"{label:>16}" + "".join(cells))
-    diff = np.array([[a[name] - b[name] for name in metrics]
-                     for a, b in zip(results["with teacher"], results["without teacher"])])
-    print(f"{'with - without':>16}" + "".join(
-        f"{m:>+10.3f} ± {s:.3f}" for m, s in zip(diff.mean(0), diff.std(0))))
+    diff = np.array(
+        [
+            [a[name] - b[name] for name in metrics]
+            for a, b in zip(results["with teacher"], results["without teacher"])
+        ]
+    )
+    print(
+        f"{'with - without':>16}"
+        + "".join(f"{m:>+10.3f} ± {s:.3f}" for m, s in zip(diff.mean(0), diff.std(0)))
+    )
 
 
 print("HistGradientBoostingClassifier student, 5 splits, mean ± std on the test images")
@@ -195,8 +208,10 @@ for min_samples_leaf, row in [
     (20, scores(student.predict_proba(X[test]), y[test], P_teacher)),
     (20 * (n_classes + 1), results["with teacher"][0]),
 ]:
-    print(f"min_samples_leaf={min_samples_leaf:>3}: test log-loss {row['log-loss']:.3f}, "
-          f"accuracy {row['accuracy']:.3f}")
+    print(
+        f"min_samples_leaf={min_samples_leaf:>3}: test log-loss {row['log-loss']:.3f}, "
+        f"accuracy {row['accuracy']:.3f}"
+    )
 
 # %%
 # Against a tuned baseline
@@ -244,13 +259,21 @@ except ImportError:
 others = {}
 if lightgbm is not None:
     others["LGBMClassifier"] = lambda factor: lightgbm.LGBMClassifier(
-        n_estimators=100, num_leaves=8, min_child_samples=20 * factor,
-        random_state=0, n_jobs=1, verbose=-1,
+        n_estimators=100,
+        num_leaves=8,
+        min_child_samples=20 * factor,
+        random_state=0,
+        n_jobs=1,
+        verbose=-1,
     )
 if xgboost is not None:
     others["XGBClassifier"] = lambda factor: xgboost.XGBClassifier(
-        n_estimators=100, max_leaves=8, grow_policy="lossguide", tree_method="hist",
-        random_state=0, n_jobs=1,
+        n_estimators=100,
+        max_leaves=8,
+        grow_policy="lossguide",
+        tree_method="hist",
+        random_state=0,
+        n_jobs=1,
     )
 if not others:
     print("neither lightgbm nor xgboost is installed: section skipped")
@@ -281,16 +304,21 @@ train, test, _, _ = splits[0]
 forest = RandomForestClassifier(n_estimators=300, random_state=0, n_jobs=2)
 forest.fit(X_star[train], y[train])
 student = DistilledClassifier(
-    forest, teacher_weight=0.5, loss="generalized",
+    forest,
+    teacher_weight=0.5,
+    loss="generalized",
     student=boosting(20 * (n_classes + 1)),
 ).fit(X[train], y[train], X_star=X_star[train])
 exported = student.export_student()
 assert np.array_equal(exported.predict_proba(X[test]), student.predict_proba(X[test]))
 print(f"\nexported student: {type(exported).__name__}, same test probabilities")
-print(f"pickle of the distilled estimator (with the forest): "
-      f"{len(pickle.dumps(student)) / 1e6:.2f} MB")
-print(f"pickle of export_student():                        "
-      f"{len(pickle.dumps(exported)) / 1e6:.2f} MB")
+print(
+    f"pickle of the distilled estimator (with the forest): "
+    f"{len(pickle.dumps(student)) / 1e6:.2f} MB"
+)
+print(
+    f"pickle of export_student():                        {len(pickle.dumps(exported)) / 1e6:.2f} MB"
+)
 
 # %%
 # (The forest's answers on its own training images are over-confident; for

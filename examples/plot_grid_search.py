@@ -63,7 +63,10 @@ print(
 
 scores = search.cv_results_["mean_test_score"].reshape(len(grid["teacher_weight"]), -1)
 for weight, row in zip(grid["teacher_weight"], scores):
-    print(f"λ = {weight:<4}  " + "  ".join(f"T={t:g}: {s:.3f}" for t, s in zip(grid["temperature"], row)))
+    print(
+        f"λ = {weight:<4}  "
+        + "  ".join(f"T={t:g}: {s:.3f}" for t, s in zip(grid["temperature"], row))
+    )
 
 ax = plot_search_surface(search.cv_results_, x="teacher_weight", y="temperature")
 plt.show()

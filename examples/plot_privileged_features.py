@@ -98,8 +98,10 @@ p0 = DistilledClassifier().fit(X_pool[rows], y_pool[rows])
 p1 = DistilledClassifier(teacher, teacher_weight=0.75).fit(
     X_pool[rows], y_pool[rows], X_star=logits_pool[rows]
 )
-print(f"50 objects: CE without {cross_entropy(S_test, p0.predict_proba(X_test)):.3f}, "
-      f"with {cross_entropy(S_test, p1.predict_proba(X_test)):.3f}")
+print(
+    f"50 objects: CE without {cross_entropy(S_test, p0.predict_proba(X_test)):.3f}, "
+    f"with {cross_entropy(S_test, p1.predict_proba(X_test)):.3f}"
+)
 plot_class_probabilities(
     {
         "true S": S_test,

@@ -34,8 +34,10 @@ X, y = sarcos.X, sarcos.y
 X_star = np.hstack([sarcos.X, sarcos.X_star])  # the teacher sees everything
 order = np.random.RandomState(0).permutation(len(y))
 train, test = order[:300], order[-2000:]
-print(f"SARCOS: {X.shape[0]} objects, {X.shape[1]} features, "
-      f"{sarcos.X_star.shape[1]} privileged torques; torque_1 std {y.std():.1f}")
+print(
+    f"SARCOS: {X.shape[0]} objects, {X.shape[1]} features, "
+    f"{sarcos.X_star.shape[1]} privileged torques; torque_1 std {y.std():.1f}"
+)
 
 # %%
 # Clean labels and noisy labels

@@ -56,7 +56,9 @@ teacher_weights = [0.25, 0.75]
 mean_proba = np.empty((len(teacher_weights), len(temperatures), 3))
 for i, lam in enumerate(teacher_weights):
     for j, T in enumerate(temperatures):
-        student = DistilledClassifier(teacher_weight=lam, temperature=T, teacher_output_kind="logits")
+        student = DistilledClassifier(
+            teacher_weight=lam, temperature=T, teacher_output_kind="logits"
+        )
         student.fit(X_train, y_train, teacher_output=v_train)
         mean_proba[i, j] = student.predict_proba(X_test).mean(axis=0)
 print("true mean class distribution:", np.round(S_test.mean(axis=0), 3))
@@ -65,6 +67,7 @@ for i, lam in enumerate(teacher_weights):
         print(f"λ = {lam}, T = {T:>2}: {np.round(mean_proba[i, j], 3)}")
 ax = plot_class_distribution(mean_proba, teacher_weights, temperatures)
 plt.show()
+
 
 # %%
 # As ``T`` grows the teacher's answers flatten, but the student does not
@@ -96,8 +99,16 @@ for T in temperatures:
     scaled = DistilledClassifier(
         teacher_weight=lam_h * T**2 / c, temperature=T, alpha=1.0 / c, teacher_output_kind="logits"
     )
-    ours.append(cross_entropy(S_test, plain.fit(X_train, y_train, teacher_output=v_train).predict_proba(X_test)))
-    hinton.append(cross_entropy(S_test, scaled.fit(X_train, y_train, teacher_output=v_train).predict_proba(X_test)))
+    ours.append(
+        cross_entropy(
+            S_test, plain.fit(X_train, y_train, teacher_output=v_train).predict_proba(X_test)
+        )
+    )
+    hinton.append(
+        cross_entropy(
+            S_test, scaled.fit(X_train, y_train, teacher_output=v_train).predict_proba(X_test)
+        )
+    )
     print(f"T = {T:>2}: test CE to S, ours {ours[-1]:.3f}, Hinton-scaled {hinton[-1]:.3f}")
 
 fig, ax = plt.subplots(figsize=(6, 4), layout="constrained")

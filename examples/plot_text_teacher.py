@@ -59,10 +59,22 @@ y = tweets.target
 order = np.random.RandomState(0).permutation(len(y))
 corpus, test, pool = order[:20_000], order[20_000:25_000], order[25_000:]
 
-PATTERNS = [re.compile(pattern) for pattern in [
-    r"\S+", r"!", r"\?", r"\.\.+", r"[A-Z]", r"\b[A-Z]{2,}\b", r"(?<!\w)@\w+",
-    r"http|www\.", r"#\w", r"\d+", r"(\w)\1\1",
-]]
+PATTERNS = [
+    re.compile(pattern)
+    for pattern in [
+        r"\S+",
+        r"!",
+        r"\?",
+        r"\.\.+",
+        r"[A-Z]",
+        r"\b[A-Z]{2,}\b",
+        r"(?<!\w)@\w+",
+        r"http|www\.",
+        r"#\w",
+        r"\d+",
+        r"(\w)\1\1",
+    ]
+]
 CHARACTERS = CountVectorizer(
     analyzer="char", vocabulary=list(string.ascii_lowercase + "!?.,'\"-:;()*&/")
 )
@@ -78,8 +90,10 @@ def statistics(rows):
 
 
 X_test = statistics(test)
-print(f"{len(y)} tweets: teacher corpus {len(corpus)}, test {len(test)}, "
-      f"student pool {len(pool)}; the student sees {X_test.shape[1]} numbers a tweet")
+print(
+    f"{len(y)} tweets: teacher corpus {len(corpus)}, test {len(test)}, "
+    f"student pool {len(pool)}; the student sees {X_test.shape[1]} numbers a tweet"
+)
 
 # %%
 # The teacher: TF-IDF and logistic regression on 20,000 tweets
@@ -96,8 +110,7 @@ def scores(P, y_true):
 
 
 teacher_scores = scores(teacher.predict_proba(list(documents[test])), y[test])
-print("teacher (text) on the test tweets: log-loss {:.3f}, accuracy {:.3f}".format(
-    *teacher_scores))
+print("teacher (text) on the test tweets: log-loss {:.3f}, accuracy {:.3f}".format(*teacher_scores))
 
 # %%
 # One student, the documents as ``X_star``
@@ -137,10 +150,16 @@ X_first, X_first_test = scaler.transform(statistics(first_rows)), scaler.transfo
 first_plain = tuned_baseline(X_first, y[first_rows])
 student = DistilledClassifier(teacher, teacher_weight=0.9, alpha=1.0 / first_plain.C)
 student.fit(X_first, y[first_rows], X_star=list(documents[first_rows]))
-print("300 rows, without teacher (C = {:g}): test log-loss {:.3f}, accuracy {:.3f}".format(
-    first_plain.C, *scores(first_plain.predict_proba(X_first_test), y[test])))
-print("300 rows, λ = 0.9:                  test log-loss {:.3f}, accuracy {:.3f}".format(
-    *scores(student.predict_proba(X_first_test), y[test])))
+print(
+    "300 rows, without teacher (C = {:g}): test log-loss {:.3f}, accuracy {:.3f}".format(
+        first_plain.C, *scores(first_plain.predict_proba(X_first_test), y[test])
+    )
+)
+print(
+    "300 rows, λ = 0.9:                  test log-loss {:.3f}, accuracy {:.3f}".format(
+        *scores(student.predict_proba(X_first_test), y[test])
+    )
+)
 
 # %%
 # Students with and without the teacher
@@ -186,8 +205,10 @@ for i, n in enumerate(sizes):
         diff = results[f"λ = {weight}"][i] - results["without teacher"][i]
         m, s = diff.mean(0), diff.std(0)
         better = f"better on {np.sum(diff[:, 0] < 0)}, {np.sum(diff[:, 1] > 0)} of {n_draws}"
-        print(f"{n:>5} {f'λ = {weight} - without':>18} "
-              f"{m[0]:>+8.3f} ± {s[0]:.3f} {m[1]:>+8.3f} ± {s[1]:.3f}   ({better})")
+        print(
+            f"{n:>5} {f'λ = {weight} - without':>18} "
+            f"{m[0]:>+8.3f} ± {s[0]:.3f} {m[1]:>+8.3f} ± {s[1]:.3f}   ({better})"
+        )
 
 # %%
 # A student trained on the teacher's corpus
@@ -200,8 +221,11 @@ features = statistics(corpus)
 scaler = StandardScaler().fit(features)
 ceiling = LogisticRegression(max_iter=1000).fit(scaler.transform(features), y[corpus])
 ceiling_scores = scores(ceiling.predict_proba(scaler.transform(X_test)), y[test])
-print("student trained on the 20,000 corpus tweets: log-loss {:.3f}, "
-      "accuracy {:.3f}".format(*ceiling_scores))
+print(
+    "student trained on the 20,000 corpus tweets: log-loss {:.3f}, accuracy {:.3f}".format(
+        *ceiling_scores
+    )
+)
 
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.8), layout="constrained")
 for ax, k, metric in zip(axes, [0, 1], ["log-loss", "accuracy"]):
@@ -209,14 +233,12 @@ for ax, k, metric in zip(axes, [0, 1], ["log-loss", "accuracy"]):
         m, s = results[name][:, :, k].mean(1), results[name][:, :, k].std(1)
         shifted = np.array(sizes) * 1.05 ** (j - 1)  # keep the error bars apart
         ax.errorbar(shifted, m, yerr=s, marker="o", capsize=3, label=name)
-    ax.axhline(ceiling_scores[k], color="0.5", linestyle=":",
-               label="without teacher, 20,000 rows")
+    ax.axhline(ceiling_scores[k], color="0.5", linestyle=":", label="without teacher, 20,000 rows")
     ax.set_xscale("log")
     ax.set_xlabel("student's training rows")
     ax.set_title(f"test {metric}")
 axes[0].legend(fontsize="small")
-fig.suptitle(f"Linear student on 52 text statistics, TF-IDF teacher ({n_draws} draws, "
-             "mean ± std)")
+fig.suptitle(f"Linear student on 52 text statistics, TF-IDF teacher ({n_draws} draws, mean ± std)")
 plt.show()
 
 # %%
@@ -229,12 +251,17 @@ plt.show()
 answers = teacher_answers(teacher, list(documents[first_rows]))
 grid = {"teacher_weight": [0.0, 0.25, 0.5, 0.75, 1.0], "temperature": [1.0, 2.0, 4.0]}
 search = GridSearchCV(
-    DistilledClassifier(alpha=1.0 / first_plain.C, teacher_output_kind="logits"), grid,
-    cv=cv, scoring="neg_log_loss",
+    DistilledClassifier(alpha=1.0 / first_plain.C, teacher_output_kind="logits"),
+    grid,
+    cv=cv,
+    scoring="neg_log_loss",
 ).fit(X_first, y[first_rows], teacher_output=answers)
 print("best parameters:", search.best_params_)
-print("searched student on the test tweets: log-loss {:.3f}, accuracy {:.3f}".format(
-    *scores(search.predict_proba(X_first_test), y[test])))
+print(
+    "searched student on the test tweets: log-loss {:.3f}, accuracy {:.3f}".format(
+        *scores(search.predict_proba(X_first_test), y[test])
+    )
+)
 ax = plot_search_surface(search.cv_results_)
 ax.set_title("cross-validated negative log-loss, 300 rows")
 plt.show()
@@ -269,8 +296,11 @@ for draw in range(n_draws):
     answers = teacher_answers(teacher, list(documents[rows]))
     plain = tuned_baseline(X, y[rows])
     keywords["without, C by CV"][draw] = scores(plain.predict_proba(X_new), y[test])
-    for name, weight, alpha in [("without, α = 1", 0.0, 1.0), ("λ = 0.9, α = 1", 0.9, 1.0),
-                                ("λ = 0.9, α by CV", 0.9, 1.0 / plain.C)]:
+    for name, weight, alpha in [
+        ("without, α = 1", 0.0, 1.0),
+        ("λ = 0.9, α = 1", 0.9, 1.0),
+        ("λ = 0.9, α by CV", 0.9, 1.0 / plain.C),
+    ]:
         student = DistilledClassifier(
             teacher_weight=weight, alpha=alpha, teacher_output_kind="logits"
         ).fit(X, y[rows], teacher_output=answers)
@@ -281,17 +311,25 @@ for name in keyword_names:
     m, s = keywords[name].mean(0), keywords[name].std(0)
     print(f"{name:>18}: log-loss {m[0]:.3f} ± {s[0]:.3f}, accuracy {m[1]:.3f} ± {s[1]:.3f}")
 diff = keywords["λ = 0.9, α = 1"] - keywords["without, C by CV"]
-print(f"λ = 0.9, α = 1 minus without, C by CV: log-loss {diff[:, 0].mean():+.3f} ± {diff[:, 0].std():.3f}, accuracy "
-      f"{diff[:, 1].mean():+.3f} ± {diff[:, 1].std():.3f}")
+print(
+    f"λ = 0.9, α = 1 minus without, C by CV: log-loss {diff[:, 0].mean():+.3f} ± {diff[:, 0].std():.3f}, accuracy "
+    f"{diff[:, 1].mean():+.3f} ± {diff[:, 1].std():.3f}"
+)
 
 fig, axes = plt.subplots(1, 2, figsize=(8, 3.5), layout="constrained")
 for ax, k, metric in zip(axes, [0, 1], ["log-loss", "accuracy"]):
     for draw in range(n_draws):
-        ax.plot(range(len(keyword_names)), [keywords[name][draw, k] for name in keyword_names],
-                "o-", color="tab:blue", alpha=0.5)
+        ax.plot(
+            range(len(keyword_names)),
+            [keywords[name][draw, k] for name in keyword_names],
+            "o-",
+            color="tab:blue",
+            alpha=0.5,
+        )
     ax.axhline(teacher_scores[k], color="0.5", linestyle=":", label="teacher (text)")
-    ax.set_xticks(range(len(keyword_names)), labels=[name.replace(", ", ",\n")
-                                                       for name in keyword_names])
+    ax.set_xticks(
+        range(len(keyword_names)), labels=[name.replace(", ", ",\n") for name in keyword_names]
+    )
     ax.set_title(f"test {metric}")
 axes[1].legend(fontsize="small")
 fig.suptitle(f"Student on 300 keywords, {keyword_rows} rows: one line per draw")

@@ -50,7 +50,9 @@ def build_parser():
         help="folder for figures and tables (default: ./skdistill_results)",
     )
     reproduce.add_argument(
-        "--quick", action="store_true", help="a tiny configuration (small data, few epochs) for tests"
+        "--quick",
+        action="store_true",
+        help="a tiny configuration (small data, few epochs) for tests",
     )
     reproduce.add_argument(
         "--cache-dir",
@@ -92,7 +94,9 @@ def reproduce(args, log=print):
     names = list(EXPERIMENTS) if args.dataset == "all" else [args.dataset]
     if args.protocol != "short" and "fashion-mnist" not in names:
         # Only FashionMNIST has a second protocol; silently running the usual one would mislead.
-        raise UsageError(f"--protocol {args.protocol} applies to fashion-mnist (or all), not {args.dataset}")
+        raise UsageError(
+            f"--protocol {args.protocol} applies to fashion-mnist (or all), not {args.dataset}"
+        )
     args.out.mkdir(parents=True, exist_ok=True)
     cache_dir = args.cache_dir if args.cache_dir is not None else args.out / "cache"
     tables = {}
@@ -104,7 +108,9 @@ def reproduce(args, log=print):
         if name == "fashion-mnist":
             options["protocol"] = args.protocol
         log(f"== {name} ==")
-        tables[name] = module.run(runs=args.runs, out=args.out, quick=args.quick, log=log, **options)
+        tables[name] = module.run(
+            runs=args.runs, out=args.out, quick=args.quick, log=log, **options
+        )
         log("")
     return tables
 

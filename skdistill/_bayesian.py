@@ -62,7 +62,7 @@ class _Group:
             self.target_mean = np.array([w @ t[rows] for t in targets]) / self.weight
         moments = np.zeros((n_features + n_targets, n_features + n_targets))
         for start in range(0, rows.size, _BLOCK_ROWS):
-            block_rows = rows[start:start + _BLOCK_ROWS]
+            block_rows = rows[start : start + _BLOCK_ROWS]
             root_w = np.sqrt(weights[block_rows])[:, None]
             block = np.empty((block_rows.size, n_features + n_targets))
             np.subtract(X[block_rows], self.mean, out=block[:, :n_features])
@@ -165,7 +165,9 @@ class _EvidenceProblem:
         self.squares_s = group_i.squares[1]
         share = group_o.weight / self.weight
         self.mean = group_i.mean + share * (group_o.mean - group_i.mean)
-        self.y_mean = group_i.target_mean[0] + share * (group_o.target_mean[0] - group_i.target_mean[0])
+        self.y_mean = group_i.target_mean[0] + share * (
+            group_o.target_mean[0] - group_i.target_mean[0]
+        )
         # Between-group term of the all-row centred moments (zero without an
         # intercept, where nothing is centred).
         between = group_i.weight * group_o.weight / self.weight
@@ -201,14 +203,20 @@ class _EvidenceProblem:
             A += kappa * np.outer(d, d)
             rhs = rhs + kappa * e * d
         factor_inverse, inverse, log_det = _factor_and_invert(A)
-        coef = inverse @ rhs if factor_inverse is None else factor_inverse.T @ (factor_inverse @ rhs)
-        sse_y_centred = self._centred_sse(coef, self.gram, self.cross_y, self.squares_y, teacher=False)
+        coef = (
+            inverse @ rhs if factor_inverse is None else factor_inverse.T @ (factor_inverse @ rhs)
+        )
+        sse_y_centred = self._centred_sse(
+            coef, self.gram, self.cross_y, self.squares_y, teacher=False
+        )
         misfit = e - d @ coef  # of the two group means, shared by both targets
         share_s = beta_s * W_I / total
         sse_y = sse_y_centred + W * (share_s * misfit) ** 2
         sse_s = 0.0
         if self.has_teacher:
-            sse_s_centred = self._centred_sse(coef, self.gram_teacher, self.cross_s, self.squares_s, teacher=True)
+            sse_s_centred = self._centred_sse(
+                coef, self.gram_teacher, self.cross_s, self.squares_s, teacher=True
+            )
             sse_s = sse_s_centred + W_I * ((1.0 - share_s) * misfit) ** 2
         x_offset = self.mean + share_s * (self.mean_teacher - self.mean)
         t_offset = self.y_mean + share_s * (self.s_mean - self.y_mean)
@@ -221,11 +229,20 @@ class _EvidenceProblem:
         gamma_y = beta_y * (np.sum(inverse * self.gram) + _dkappa(beta_s, W, W_I, total) * quad_d)
         gamma_s = 0.0
         if self.has_teacher:
-            gamma_s = beta_s * (np.sum(inverse * self.gram_teacher) + _dkappa(beta_y, W_I, W, total) * quad_d)
+            gamma_s = beta_s * (
+                np.sum(inverse * self.gram_teacher) + _dkappa(beta_y, W_I, W, total) * quad_d
+            )
         state = dict(
-            coef=coef, intercept=float(intercept), x_offset=x_offset, sse_y=sse_y, sse_s=sse_s,
-            gamma_alpha=p - alpha * np.trace(inverse), gamma_y=gamma_y, gamma_s=gamma_s,
-            covariance=inverse, log_det=log_det,
+            coef=coef,
+            intercept=float(intercept),
+            x_offset=x_offset,
+            sse_y=sse_y,
+            sse_s=sse_s,
+            gamma_alpha=p - alpha * np.trace(inverse),
+            gamma_y=gamma_y,
+            gamma_s=gamma_s,
+            covariance=inverse,
+            log_det=log_det,
         )
         if self.basis is not None:
             mean, mean_teacher = self._offsets
@@ -253,10 +270,15 @@ class _EvidenceProblem:
         if teacher:
             rows, target, x_mean, t_mean = self.privileged, self.s, self.mean_teacher, self.s_mean
         else:
-            rows, target, x_mean, t_mean = np.arange(self.X.shape[0]), self.y, self.mean, self.y_mean
+            rows, target, x_mean, t_mean = (
+                np.arange(self.X.shape[0]),
+                self.y,
+                self.mean,
+                self.y_mean,
+            )
         sse = 0.0
         for start in range(0, rows.size, _BLOCK_ROWS):
-            block = rows[start:start + _BLOCK_ROWS]
+            block = rows[start : start + _BLOCK_ROWS]
             residual = (target[block] - t_mean) - (self.X[block] - x_mean) @ coef
             sse += self.sample_weight[block] @ residual**2
         return float(sse)
@@ -351,7 +373,11 @@ def _factor_and_invert(A):
 
 
 def _check_precisions(alpha, beta_y, beta_s, problem):
-    values = {"alpha (weight precision)": alpha, "1 / sigma**2": beta_y, "1 / sigma_teacher**2": beta_s}
+    values = {
+        "alpha (weight precision)": alpha,
+        "1 / sigma**2": beta_y,
+        "1 / sigma_teacher**2": beta_s,
+    }
     bad = {name: value for name, value in values.items() if not (np.isfinite(value) and value > 0)}
     if not bad:
         return
@@ -538,7 +564,9 @@ class BayesianDistilledRegressor(TeacherMixin, CallbackSupportMixin, RegressorMi
 
     @atomic_fit
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, *, X_star=None, privileged_mask=None, teacher_output=None, sample_weight=None):
+    def fit(
+        self, X, y, *, X_star=None, privileged_mask=None, teacher_output=None, sample_weight=None
+    ):
         """Fit the student and choose the noise levels by evidence.
 
         Parameters
@@ -575,11 +603,19 @@ class BayesianDistilledRegressor(TeacherMixin, CallbackSupportMixin, RegressorMi
                 f"n_samples={n_positive}."
             )
         privileged = regression_answers(
-            _AnswersRequest(self.teacher), X_raw, X_star=X_star,
-            privileged_mask=privileged_mask, teacher_output=teacher_output,
+            _AnswersRequest(self.teacher),
+            X_raw,
+            X_star=X_star,
+            privileged_mask=privileged_mask,
+            teacher_output=teacher_output,
         )
         problem = _EvidenceProblem(
-            X, y, privileged.answers, privileged.mask, sample_weight, self.fit_intercept,
+            X,
+            y,
+            privileged.answers,
+            privileged.mask,
+            sample_weight,
+            self.fit_intercept,
             float(self.precision_prior),
         )
         alpha, beta_y, beta_s = self._initial_precisions(problem)
@@ -590,8 +626,16 @@ class BayesianDistilledRegressor(TeacherMixin, CallbackSupportMixin, RegressorMi
         tasks = None
         if has_callbacks(self):
             tasks = IterationTasks(
-                callback_ctx, self, "evidence-iter", max_tasks=self.max_iter, X=X_raw, y=y, metadata=metadata,
-                fitted_state=lambda fitted: self._fitted_attributes(problem, privileged.mask, *fitted),
+                callback_ctx,
+                self,
+                "evidence-iter",
+                max_tasks=self.max_iter,
+                X=X_raw,
+                y=y,
+                metadata=metadata,
+                fitted_state=lambda fitted: self._fitted_attributes(
+                    problem, privileged.mask, *fitted
+                ),
             )
         scores = []
         coef_old = None
@@ -621,7 +665,9 @@ class BayesianDistilledRegressor(TeacherMixin, CallbackSupportMixin, RegressorMi
         state = problem.solve(alpha, beta_y, beta_s)
         scores.append(problem.log_evidence(alpha, beta_y, beta_s, state))
 
-        self.__dict__.update(self._fitted_attributes(problem, privileged.mask, (alpha, beta_y, beta_s), state))
+        self.__dict__.update(
+            self._fitted_attributes(problem, privileged.mask, (alpha, beta_y, beta_s), state)
+        )
         self.scores_ = np.array(scores)
         self.n_iter_ = iteration + 1
         callback_ctx.call_on_fit_task_end(

@@ -54,7 +54,9 @@ except ImportError:  # scikit-learn < 1.9: no callbacks to call
     class CallbackSupportMixin:
         """Stand-in for ``sklearn.callback.CallbackSupportMixin``: no ``set_callbacks``."""
 
-        def _init_callback_context(self, task_name="fit", task_id=0, max_subtasks=0, sequential_subtasks=True):
+        def _init_callback_context(
+            self, task_name="fit", task_id=0, max_subtasks=0, sequential_subtasks=True
+        ):
             return _NO_CALLBACK_CONTEXT
 
     def with_callbacks(method):
@@ -88,7 +90,17 @@ def lazy(compute):
 
 
 @contextmanager
-def subtask(context, estimator, task_name, *, task_id=None, sub_estimator=None, X=None, y=None, metadata=None):
+def subtask(
+    context,
+    estimator,
+    task_name,
+    *,
+    task_id=None,
+    sub_estimator=None,
+    X=None,
+    y=None,
+    metadata=None,
+):
     """Run the body as a leaf subtask of ``context``, begun and ended around it.
 
     ``sub_estimator``, when given, is fitted in the body: as scikit-learn's
@@ -98,7 +110,9 @@ def subtask(context, estimator, task_name, *, task_id=None, sub_estimator=None, 
     """
     kwargs = {} if task_id is None else {"task_id": task_id}
     ctx = context.subcontext(task_name=task_name, **kwargs)
-    propagation = nullcontext() if sub_estimator is None else ctx.propagate_callback_context(sub_estimator)
+    propagation = (
+        nullcontext() if sub_estimator is None else ctx.propagate_callback_context(sub_estimator)
+    )
     with propagation:
         ctx.call_on_fit_task_begin(estimator=estimator, X=X, y=y, metadata=metadata)
         yield ctx
@@ -120,7 +134,18 @@ class IterationTasks:
     not acted upon, as in scikit-learn's own solvers: callbacks only watch.
     """
 
-    def __init__(self, context, estimator, task_name, *, max_tasks, X=None, y=None, metadata=None, fitted_state=None):
+    def __init__(
+        self,
+        context,
+        estimator,
+        task_name,
+        *,
+        max_tasks,
+        X=None,
+        y=None,
+        metadata=None,
+        fitted_state=None,
+    ):
         self._context = context
         self._estimator = estimator
         self._task_name = task_name
@@ -142,7 +167,9 @@ class IterationTasks:
         self.count += 1
         self._open = self._context.subcontext(task_name=self._task_name)
         self._open.call_on_fit_task_begin(
-            estimator=self._estimator, reconstruction_attributes=self._attributes(snapshot), **self._data
+            estimator=self._estimator,
+            reconstruction_attributes=self._attributes(snapshot),
+            **self._data,
         )
 
     def end(self, snapshot=None):
@@ -150,5 +177,7 @@ class IterationTasks:
             return False
         ctx, self._open = self._open, None
         return ctx.call_on_fit_task_end(
-            estimator=self._estimator, reconstruction_attributes=self._attributes(snapshot), **self._data
+            estimator=self._estimator,
+            reconstruction_attributes=self._attributes(snapshot),
+            **self._data,
         )

@@ -258,7 +258,11 @@ class DistilledClassifier(TeacherMixin, CallbackSupportMixin, ClassifierMixin, B
         "loss": [StrOptions(set(LOSSES))],
         "teacher_output_kind": [StrOptions({"auto", "proba", "logits"})],
         "class_weight": [dict, StrOptions({"balanced"}), None],
-        "student": [HasMethods(["forward", "parameters"]), HasMethods(["fit", "predict_proba"]), None],
+        "student": [
+            HasMethods(["forward", "parameters"]),
+            HasMethods(["fit", "predict_proba"]),
+            None,
+        ],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "solver": [StrOptions({"lbfgs", "adam"})],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -329,7 +333,9 @@ class DistilledClassifier(TeacherMixin, CallbackSupportMixin, ClassifierMixin, B
 
     @atomic_fit
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, *, X_star=None, privileged_mask=None, teacher_output=None, sample_weight=None):
+    def fit(
+        self, X, y, *, X_star=None, privileged_mask=None, teacher_output=None, sample_weight=None
+    ):
         """Fit the student on ``X`` from the labels and the teacher's answers.
 
         Parameters
@@ -374,27 +380,50 @@ class DistilledClassifier(TeacherMixin, CallbackSupportMixin, ClassifierMixin, B
         kind = problem.kind
         # What the callbacks see: X as given (what predict takes) and the labels.
         X_seen, y_seen = problem.X_raw, problem.classes[problem.y]
-        callback_ctx = self._init_callback_context(max_subtasks=0 if kind == ESTIMATOR else self.max_iter)
+        callback_ctx = self._init_callback_context(
+            max_subtasks=0 if kind == ESTIMATOR else self.max_iter
+        )
         callback_ctx.call_on_fit_task_begin(estimator=self, X=X_seen, y=y_seen, metadata=metadata)
-        label_weight, teacher_part, soft_targets = problem.candidate(self.teacher_weight, self.temperature)
+        label_weight, teacher_part, soft_targets = problem.candidate(
+            self.teacher_weight, self.temperature
+        )
         fitted = {"classes_": problem.classes, "privileged_mask_": problem.mask}
         if kind == ESTIMATOR:
             state = STUDENTS[ESTIMATOR].fit(
-                self, problem.X_raw, problem.y, problem.classes, label_weight, teacher_part, soft_targets
+                self,
+                problem.X_raw,
+                problem.y,
+                problem.classes,
+                label_weight,
+                teacher_part,
+                soft_targets,
             )
         else:
             tasks = None
             if has_callbacks(self):
                 student = STUDENTS[kind]
                 tasks = IterationTasks(
-                    callback_ctx, self, "lbfgs-iter" if self.solver == "lbfgs" else "adam-epoch",
-                    max_tasks=self.max_iter, X=X_seen, y=y_seen, metadata=metadata,
+                    callback_ctx,
+                    self,
+                    "lbfgs-iter" if self.solver == "lbfgs" else "adam-epoch",
+                    max_tasks=self.max_iter,
+                    X=X_seen,
+                    y=y_seen,
+                    metadata=metadata,
                     fitted_state=lambda module: {
-                        **student.fitted_state(module), **fitted, "_student_kind": kind,
+                        **student.fitted_state(module),
+                        **fitted,
+                        "_student_kind": kind,
                     },
                 )
             state = self._train(
-                problem.X, problem.y, len(problem.classes), label_weight, teacher_part, soft_targets, tasks=tasks
+                problem.X,
+                problem.y,
+                len(problem.classes),
+                label_weight,
+                teacher_part,
+                soft_targets,
+                tasks=tasks,
             )
         self._store_fitted(kind, **fitted, **state)
         callback_ctx.call_on_fit_task_end(
@@ -418,7 +447,9 @@ class DistilledClassifier(TeacherMixin, CallbackSupportMixin, ClassifierMixin, B
         if kind == ESTIMATOR:
             # The student gets X as the caller gave it and checks it itself
             # (missing values, categories); here only its shape and names.
-            X, y = validate_data(self, X, y, accept_sparse=True, dtype=None, ensure_all_finite=False)
+            X, y = validate_data(
+                self, X, y, accept_sparse=True, dtype=None, ensure_all_finite=False
+            )
         else:
             X, y = validate_data(self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32])
         check_classification_targets(y)
@@ -433,7 +464,9 @@ class DistilledClassifier(TeacherMixin, CallbackSupportMixin, ClassifierMixin, B
         sample_weight = check_sample_weight(sample_weight, X)
         if self.class_weight is not None:
             if isinstance(self.class_weight, dict):
-                bad = {k: v for k, v in self.class_weight.items() if not (np.isfinite(v) and v >= 0)}
+                bad = {
+                    k: v for k, v in self.class_weight.items() if not (np.isfinite(v) and v >= 0)
+                }
                 if bad:
                     raise ValueError(
                         f"class_weight must map each class to a finite non-negative weight; "
@@ -442,7 +475,9 @@ class DistilledClassifier(TeacherMixin, CallbackSupportMixin, ClassifierMixin, B
             # Exactly the corresponding sample_weight, as in LogisticRegression.
             sample_weight = sample_weight * compute_sample_weight(self.class_weight, y)
             if not sample_weight.sum() > 0:
-                raise ValueError("class_weight gives every row the weight zero; nothing is left to fit.")
+                raise ValueError(
+                    "class_weight gives every row the weight zero; nothing is left to fit."
+                )
         privileged = classification_logits(
             self,
             X_raw,
@@ -457,8 +492,14 @@ class DistilledClassifier(TeacherMixin, CallbackSupportMixin, ClassifierMixin, B
                 privileged.answers, privileged.classes, classes, privileged.label_source
             )
         return PreparedProblem(
-            kind=kind, X_raw=X_raw, X=X, y=y_encoded, classes=classes,
-            sample_weight=sample_weight, mask=privileged.mask, teacher_logits=logits,
+            kind=kind,
+            X_raw=X_raw,
+            X=X,
+            y=y_encoded,
+            classes=classes,
+            sample_weight=sample_weight,
+            mask=privileged.mask,
+            teacher_logits=logits,
         )
 
     def _warm_start_layout(self):
@@ -524,18 +565,37 @@ class DistilledClassifier(TeacherMixin, CallbackSupportMixin, ClassifierMixin, B
             if soft_targets is not None:
                 soft_targets, teacher_part = soft_targets[train_idx], teacher_part[train_idx]
         data = solver.build_training_data(
-            X, y, label_weight, teacher_part, soft_targets, n_classes, dtype=dtype, device=device,
+            X,
+            y,
+            label_weight,
+            teacher_part,
+            soft_targets,
+            n_classes,
+            dtype=dtype,
+            device=device,
             share_memory=student.shares_input_memory,
         )
         student.check(module, data)
         optimizer_state = None
         if self.solver == "lbfgs":
             history = solver.fit_lbfgs(
-                module, data, settings, max_iter=self.max_iter, tol=self.tol, verbose=self.verbose, tasks=tasks
+                module,
+                data,
+                settings,
+                max_iter=self.max_iter,
+                tol=self.tol,
+                verbose=self.verbose,
+                tasks=tasks,
             )
         else:
-            generator = torch.Generator().manual_seed(int(random_state.randint(np.iinfo(np.int32).max)))
-            batch_size = min(200, X.shape[0]) if self.batch_size == "auto" else min(self.batch_size, X.shape[0])
+            generator = torch.Generator().manual_seed(
+                int(random_state.randint(np.iinfo(np.int32).max))
+            )
+            batch_size = (
+                min(200, X.shape[0])
+                if self.batch_size == "auto"
+                else min(self.batch_size, X.shape[0])
+            )
             previous_state = getattr(self, "_optimizer_state", None) if self.warm_start else None
             history = solver.fit_adam(
                 module,
@@ -585,9 +645,17 @@ class DistilledClassifier(TeacherMixin, CallbackSupportMixin, ClassifierMixin, B
 
     # Fitted attributes that belong to one kind of student or its training.
     _STUDENT_STATE = (
-        "coef_", "intercept_", "student_", "_student_training_modes", "_student_param",
-        "n_iter_", "loss_curve_", "best_loss_", "validation_scores_",
-        "_random_state", "_optimizer_state",
+        "coef_",
+        "intercept_",
+        "student_",
+        "_student_training_modes",
+        "_student_param",
+        "n_iter_",
+        "loss_curve_",
+        "best_loss_",
+        "validation_scores_",
+        "_random_state",
+        "_optimizer_state",
     )
 
     def _store_fitted(self, kind, **state):

@@ -31,9 +31,24 @@ from ._teacher import TeacherAnswers, classification_logits
 
 #: Parameters handed unchanged to every DistilledClassifier of the search.
 _STUDENT_PARAMS = (
-    "loss", "class_weight", "student", "alpha", "fit_intercept", "solver", "max_iter", "tol",
-    "batch_size", "learning_rate", "early_stopping", "validation_fraction", "n_iter_no_change",
-    "epsilon", "dtype", "device", "random_state", "verbose",
+    "loss",
+    "class_weight",
+    "student",
+    "alpha",
+    "fit_intercept",
+    "solver",
+    "max_iter",
+    "tol",
+    "batch_size",
+    "learning_rate",
+    "early_stopping",
+    "validation_fraction",
+    "n_iter_no_change",
+    "epsilon",
+    "dtype",
+    "device",
+    "random_state",
+    "verbose",
 )
 
 
@@ -202,13 +217,17 @@ n_iter_no_change, epsilon, dtype, device, random_state, verbose
 
     def _student(self, teacher=None, **params):
         """A DistilledClassifier with this search's fixed parameters."""
-        fixed = {name: copy.deepcopy(getattr(self, name)) if name == "student" else getattr(self, name)
-                 for name in _STUDENT_PARAMS}
+        fixed = {
+            name: copy.deepcopy(getattr(self, name)) if name == "student" else getattr(self, name)
+            for name in _STUDENT_PARAMS
+        }
         return DistilledClassifier(teacher, **fixed, **params)
 
     @atomic_fit
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, *, X_star=None, privileged_mask=None, teacher_output=None, sample_weight=None):
+    def fit(
+        self, X, y, *, X_star=None, privileged_mask=None, teacher_output=None, sample_weight=None
+    ):
         """Score every candidate on the folds, then refit the best on all rows.
 
         Parameters
@@ -234,7 +253,9 @@ n_iter_no_change, epsilon, dtype, device, random_state, verbose
         temperatures = check_grid(self.temperatures, "temperatures", low=0.0, low_open=True)
         X_raw = X
         # Shape and names here; every fit of the search checks the values itself.
-        X_checked, y = validate_data(self, X, y, accept_sparse=True, dtype=None, ensure_all_finite=False)
+        X_checked, y = validate_data(
+            self, X, y, accept_sparse=True, dtype=None, ensure_all_finite=False
+        )
         check_classification_targets(y)
         labels = np.unique(y)
         if len(labels) < 2:
@@ -252,9 +273,15 @@ n_iter_no_change, epsilon, dtype, device, random_state, verbose
         callback_ctx.call_on_fit_task_begin(estimator=self, X=X_raw, y=y, metadata=metadata)
         # The teacher is asked once, for the largest weight (not at all when every weight is 0).
         privileged = classification_logits(
-            self._student(self.teacher, teacher_weight=max(teacher_weights),
-                          teacher_output_kind=self.teacher_output_kind),
-            X_raw, X_star=X_star, privileged_mask=privileged_mask, teacher_output=teacher_output,
+            self._student(
+                self.teacher,
+                teacher_weight=max(teacher_weights),
+                teacher_output_kind=self.teacher_output_kind,
+            ),
+            X_raw,
+            X_star=X_star,
+            privileged_mask=privileged_mask,
+            teacher_output=teacher_output,
             output_kind=self.teacher_output_kind,
         )
         answers = None
@@ -264,13 +291,20 @@ n_iter_no_change, epsilon, dtype, device, random_state, verbose
             if privileged.classes is not None:
                 answers = TeacherAnswers(answers, privileged.classes)
         problem = dict(
-            X=X_raw, y=y, sample_weight=sample_weight, mask=privileged.mask, answers=answers, weighted=weighted
+            X=X_raw,
+            y=y,
+            sample_weight=sample_weight,
+            mask=privileged.mask,
+            answers=answers,
+            weighted=weighted,
         )
         candidate_list = candidates(teacher_weight=teacher_weights, temperature=temperatures)
         scorer = check_scoring(self._student(), self.scoring)
         # The folds' contexts are made here, before any is sent to a worker.
         fold_contexts = [
-            callback_ctx.subcontext(task_name="fold", max_subtasks=len(candidate_list), sequential_subtasks=False)
+            callback_ctx.subcontext(
+                task_name="fold", max_subtasks=len(candidate_list), sequential_subtasks=False
+            )
             for _ in splits
         ]
         fold_scores = Parallel(n_jobs=self.n_jobs)(
@@ -281,7 +315,12 @@ n_iter_no_change, epsilon, dtype, device, random_state, verbose
         best_params = candidate_list[best]
         best_estimator = self._student(**best_params)
         with subtask(
-            callback_ctx, self, "refit-with-best-params", sub_estimator=best_estimator, X=X_raw, y=y,
+            callback_ctx,
+            self,
+            "refit-with-best-params",
+            sub_estimator=best_estimator,
+            X=X_raw,
+            y=y,
             metadata=metadata,
         ):
             self._fit_rows(problem, np.arange(len(y)), best_params, estimator=best_estimator)
@@ -359,13 +398,17 @@ n_iter_no_change, epsilon, dtype, device, random_state, verbose
         """
         X_test, y_test = select_rows(problem["X"], test), problem["y"][test]
         X_train, y_train = select_rows(problem["X"], train), problem["y"][train]
-        metadata = {"sample_weight": problem["sample_weight"][train]} if problem["weighted"] else None
+        metadata = (
+            {"sample_weight": problem["sample_weight"][train]} if problem["weighted"] else None
+        )
         seen = dict(X=X_train, y=y_train, metadata=metadata)
         context.call_on_fit_task_begin(estimator=self, **seen)
         fold = self._student(teacher_weight=1.0, teacher_output_kind="logits")
         answers = problem["answers"]
         prepared = fold._prepare(
-            X_train, y_train, None,
+            X_train,
+            y_train,
+            None,
             None if answers is None else problem["mask"][train],
             None if answers is None else answers[train],
             problem["sample_weight"][train],
@@ -385,7 +428,9 @@ n_iter_no_change, epsilon, dtype, device, random_state, verbose
                         scores[index], previous = labels_only
                     continue
                 estimator = self._candidate(fold, params, previous if warm else None)
-                with subtask(context, self, "candidate", task_id=index, sub_estimator=estimator, **seen):
+                with subtask(
+                    context, self, "candidate", task_id=index, sub_estimator=estimator, **seen
+                ):
                     fitted = estimator._fit_prepared(prepared, metadata=metadata)
                     scores[index] = scorer(fitted, X_test, y_test)
                 if params["teacher_weight"] == 0:

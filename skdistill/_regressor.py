@@ -69,7 +69,9 @@ def distilled_targets(y, privileged, *, teacher_weight, sigma, sigma_teacher):
     label_precision = 1.0 - teacher_weight
     teacher_precision = teacher_weight * _precision_ratio(sigma, sigma_teacher)
     total = label_precision + teacher_precision
-    targets[mask] = (label_precision * targets[mask] + teacher_precision * privileged.answers) / total
+    targets[mask] = (
+        label_precision * targets[mask] + teacher_precision * privileged.answers
+    ) / total
     weights[mask] = total
     return targets, weights
 
@@ -108,7 +110,9 @@ def _weighted_ridge(X, Y, weights, alpha, fit_intercept):
     """
     n_features = X.shape[1]
     if sp.issparse(X) and n_features > _MAX_SPARSE_GRAM_FEATURES:
-        keep = _non_constant_columns(X, weights, None) if fit_intercept else np.ones(n_features, bool)
+        keep = (
+            _non_constant_columns(X, weights, None) if fit_intercept else np.ones(n_features, bool)
+        )
         return _sparse_lsqr(X, Y, weights, alpha, fit_intercept, keep)
     if sp.issparse(X):
         gram, rhs, x_mean, y_mean = _sparse_normal_equations(X, Y, weights, fit_intercept)
@@ -119,12 +123,16 @@ def _weighted_ridge(X, Y, weights, alpha, fit_intercept):
         keep = _non_constant_columns(X, weights, None if sp.issparse(X) else (gram, x_mean))
     diagonal = np.arange(n_features)
     gram[diagonal, diagonal] += alpha
-    system = np.append(keep, True) if gram.shape[0] > n_features else keep  # sparse: intercept column
+    system = (
+        np.append(keep, True) if gram.shape[0] > n_features else keep
+    )  # sparse: intercept column
     solution = _solve_well_conditioned(gram[np.ix_(system, system)], rhs[system])
     if solution is None and sp.issparse(X):
         return _sparse_lsqr(X, Y, weights, alpha, fit_intercept, keep)
     if solution is None:
-        solution = _dense_least_squares(X[:, keep] if not keep.all() else X, Y, weights, alpha, x_mean[keep], y_mean)
+        solution = _dense_least_squares(
+            X[:, keep] if not keep.all() else X, Y, weights, alpha, x_mean[keep], y_mean
+        )
     coef = np.zeros((n_features, Y.shape[1]))
     coef[keep] = solution[: keep.sum()]
     if sp.issparse(X) and fit_intercept:
@@ -146,7 +154,10 @@ def _non_constant_columns(X, weights, centred):
     rows = weights > 0
     if centred is None:  # sparse: column minimum and maximum count the implicit zeros
         X_rows = X[rows] if not rows.all() else X
-        return np.asarray(X_rows.max(axis=0).toarray()).ravel() != np.asarray(X_rows.min(axis=0).toarray()).ravel()
+        return (
+            np.asarray(X_rows.max(axis=0).toarray()).ravel()
+            != np.asarray(X_rows.min(axis=0).toarray()).ravel()
+        )
     gram, x_mean = centred
     keep = np.ones(X.shape[1], dtype=bool)
     with np.errstate(over="ignore", invalid="ignore"):
@@ -252,7 +263,12 @@ def _sparse_lsqr(X, Y, weights, alpha, fit_intercept, keep):
         if penalty is not None:
             target = np.concatenate([target, np.zeros(n_features)])
         result = scipy.sparse.linalg.lsqr(
-            design, target, damp=damp, atol=1e-12, btol=1e-12, iter_lim=max(1000, 2 * min(X.shape)),
+            design,
+            target,
+            damp=damp,
+            atol=1e-12,
+            btol=1e-12,
+            iter_lim=max(1000, 2 * min(X.shape)),
         )
         scaled_coef, stop = result[0], result[1]
         if stop == 7:
@@ -290,7 +306,10 @@ def _solve_well_conditioned(gram, rhs):
     if size == 0:
         return np.zeros(rhs.shape)
     diag = np.diag(gram)
-    if not (np.all(np.isfinite(gram)) and np.all(diag > np.finfo(np.float64).tiny / np.finfo(np.float64).eps)):
+    if not (
+        np.all(np.isfinite(gram))
+        and np.all(diag > np.finfo(np.float64).tiny / np.finfo(np.float64).eps)
+    ):
         return None
     scale = 1.0 / np.sqrt(diag)
     equilibrated = gram * scale[:, None] * scale[None, :]
@@ -448,7 +467,9 @@ class DistilledRegressor(TeacherMixin, CallbackSupportMixin, RegressorMixin, Bas
 
     @atomic_fit
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, *, X_star=None, privileged_mask=None, teacher_output=None, sample_weight=None):
+    def fit(
+        self, X, y, *, X_star=None, privileged_mask=None, teacher_output=None, sample_weight=None
+    ):
         """Fit the student on ``X`` guided by the teacher's answers.
 
         Parameters
@@ -476,7 +497,12 @@ class DistilledRegressor(TeacherMixin, CallbackSupportMixin, RegressorMixin, Bas
         self._check_instances()
         X_raw = X
         X, y = validate_data(
-            self, X, y, accept_sparse=["csr", "csc"], y_numeric=True, multi_output=True,
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            y_numeric=True,
+            multi_output=True,
             dtype=np.float64,
         )
         metadata = None if sample_weight is None else {"sample_weight": sample_weight}
@@ -486,7 +512,11 @@ class DistilledRegressor(TeacherMixin, CallbackSupportMixin, RegressorMixin, Bas
         callback_ctx = self._init_callback_context(max_subtasks=0)
         callback_ctx.call_on_fit_task_begin(estimator=self, X=X_raw, y=y, metadata=metadata)
         privileged = regression_answers(
-            self, X_raw, X_star=X_star, privileged_mask=privileged_mask, teacher_output=teacher_output,
+            self,
+            X_raw,
+            X_star=X_star,
+            privileged_mask=privileged_mask,
+            teacher_output=teacher_output,
             n_outputs=None if y.ndim == 1 else y.shape[1],
         )
         targets, weights = distilled_targets(
@@ -518,7 +548,9 @@ class DistilledRegressor(TeacherMixin, CallbackSupportMixin, RegressorMixin, Bas
                 "sample_weight."
             )
         else:
-            fitted = {"student_": fit_with_sample_weight(clone(self.student), X_raw, targets, weights)}
+            fitted = {
+                "student_": fit_with_sample_weight(clone(self.student), X_raw, targets, weights)
+            }
         self._replace_fitted_state(
             ("coef_", "intercept_", "student_"), {**fitted, "privileged_mask_": privileged.mask}
         )

@@ -234,7 +234,9 @@ class DistilledRegressorCV(TeacherMixin, CallbackSupportMixin, RegressorMixin, B
 
     @atomic_fit
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, *, X_star=None, privileged_mask=None, teacher_output=None, sample_weight=None):
+    def fit(
+        self, X, y, *, X_star=None, privileged_mask=None, teacher_output=None, sample_weight=None
+    ):
         """Score every candidate on the folds, then refit the best on all rows.
 
         Parameters
@@ -260,7 +262,12 @@ class DistilledRegressorCV(TeacherMixin, CallbackSupportMixin, RegressorMixin, B
         alphas = check_grid(self.alphas, "alphas", low=0.0)
         X_raw = X
         X, y = validate_data(
-            self, X, y, accept_sparse=["csr", "csc"], y_numeric=True, multi_output=True,
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            y_numeric=True,
+            multi_output=True,
             dtype=np.float64,
         )
         weighted = sample_weight is not None
@@ -273,8 +280,11 @@ class DistilledRegressorCV(TeacherMixin, CallbackSupportMixin, RegressorMixin, B
         callback_ctx.call_on_fit_task_begin(estimator=self, X=X_raw, y=y, metadata=metadata)
         # The teacher is asked once, for the largest weight (not at all when every weight is 0).
         privileged = regression_answers(
-            self._base_estimator(teacher_weight=max(teacher_weights)), X_raw, X_star=X_star,
-            privileged_mask=privileged_mask, teacher_output=teacher_output,
+            self._base_estimator(teacher_weight=max(teacher_weights)),
+            X_raw,
+            X_star=X_star,
+            privileged_mask=privileged_mask,
+            teacher_output=teacher_output,
             n_outputs=None if y.ndim == 1 else y.shape[1],
         )
         Y = y.reshape(len(y), -1)
@@ -283,28 +293,45 @@ class DistilledRegressorCV(TeacherMixin, CallbackSupportMixin, RegressorMixin, B
             answers = np.full(Y.shape, np.nan)
             answers[privileged.mask] = privileged.answers.reshape(-1, Y.shape[1])
         problem = _Problem(
-            X_raw=X_raw, X=X, Y=Y, y=y, sample_weight=sample_weight, mask=privileged.mask,
-            answers=answers, precision_ratio=_precision_ratio(self.sigma, self.sigma_teacher),
+            X_raw=X_raw,
+            X=X,
+            Y=Y,
+            y=y,
+            sample_weight=sample_weight,
+            mask=privileged.mask,
+            answers=answers,
+            precision_ratio=_precision_ratio(self.sigma, self.sigma_teacher),
             weighted=weighted,
         )
         candidate_list = candidates(alpha=alphas, teacher_weight=teacher_weights)
         scorer = check_scoring(self._base_estimator(), self.scoring)
-        fast = self.student is None and not (sp.issparse(X) and X.shape[1] > _MAX_SPARSE_GRAM_FEATURES)
+        fast = self.student is None and not (
+            sp.issparse(X) and X.shape[1] > _MAX_SPARSE_GRAM_FEATURES
+        )
         score_fold = self._linear_fold_scores if fast else self._refitted_fold_scores
         # The folds' contexts are made here, before any is sent to a worker.
         fold_contexts = [
-            callback_ctx.subcontext(task_name="fold", max_subtasks=len(candidate_list), sequential_subtasks=False)
+            callback_ctx.subcontext(
+                task_name="fold", max_subtasks=len(candidate_list), sequential_subtasks=False
+            )
             for _ in splits
         ]
         fold_scores = Parallel(n_jobs=self.n_jobs)(
-            delayed(self._scored_fold)(score_fold, problem, train, test, candidate_list, scorer, context)
+            delayed(self._scored_fold)(
+                score_fold, problem, train, test, candidate_list, scorer, context
+            )
             for (train, test), context in zip(splits, fold_contexts)
         )
         results, best = search_results(candidate_list, fold_scores)
         best_params = candidate_list[best]
         best_estimator = self._rows_estimator(problem, best_params)
         with subtask(
-            callback_ctx, self, "refit-with-best-params", sub_estimator=best_estimator, X=X_raw, y=y,
+            callback_ctx,
+            self,
+            "refit-with-best-params",
+            sub_estimator=best_estimator,
+            X=X_raw,
+            y=y,
             metadata=metadata,
         ):
             self._fit_rows(problem, np.arange(X.shape[0]), best_params, estimator=best_estimator)
@@ -332,7 +359,9 @@ class DistilledRegressorCV(TeacherMixin, CallbackSupportMixin, RegressorMixin, B
     def _rows_estimator(self, problem, params):
         """The unfitted ``DistilledRegressor`` of one candidate, as :meth:`_fit_rows` fits it."""
         estimator = self._base_estimator(**params)
-        if problem.answers is None and problem.mask.any():  # every weight is zero: no teacher needed
+        if (
+            problem.answers is None and problem.mask.any()
+        ):  # every weight is zero: no teacher needed
             estimator.set_params(teacher=None)
         return estimator
 
@@ -361,7 +390,9 @@ class DistilledRegressorCV(TeacherMixin, CallbackSupportMixin, RegressorMixin, B
         """
         metadata = {"sample_weight": problem.sample_weight[train]} if problem.weighted else None
         # The fold's rows of X as given, copied only for a callback that reads them.
-        seen = dict(X=lazy(lambda: select_rows(problem.X_raw, train)), y=problem.y[train], metadata=metadata)
+        seen = dict(
+            X=lazy(lambda: select_rows(problem.X_raw, train)), y=problem.y[train], metadata=metadata
+        )
         context.call_on_fit_task_begin(estimator=self, **seen)
         scores = score_fold(problem, train, test, candidate_list, scorer, context, seen)
         context.call_on_fit_task_end(estimator=self, **seen)
@@ -372,8 +403,12 @@ class DistilledRegressorCV(TeacherMixin, CallbackSupportMixin, RegressorMixin, B
         scores = np.empty(len(candidate_list))
         for index, params in enumerate(candidate_list):
             estimator = self._rows_estimator(problem, params)
-            with subtask(context, self, "candidate", task_id=index, sub_estimator=estimator, **seen):
-                scores[index] = scorer(self._fit_rows(problem, train, params, estimator), X_test, y_test)
+            with subtask(
+                context, self, "candidate", task_id=index, sub_estimator=estimator, **seen
+            ):
+                scores[index] = scorer(
+                    self._fit_rows(problem, train, params, estimator), X_test, y_test
+                )
         return scores
 
     def _linear_fold_scores(self, problem, train, test, candidate_list, scorer, context, seen):
@@ -412,14 +447,20 @@ class DistilledRegressorCV(TeacherMixin, CallbackSupportMixin, RegressorMixin, B
             solution = self._solve(other, privileged, params, problem.precision_ratio, dense)
             if solution is None:  # ill conditioned: the exact fit of DistilledRegressor
                 estimator = self._rows_estimator(problem, params)
-                with subtask(context, self, "candidate", task_id=index, sub_estimator=estimator, **seen):
-                    scores.append(scorer(self._fit_rows(problem, train, params, estimator), X_test, y_test))
+                with subtask(
+                    context, self, "candidate", task_id=index, sub_estimator=estimator, **seen
+                ):
+                    scores.append(
+                        scorer(self._fit_rows(problem, train, params, estimator), X_test, y_test)
+                    )
                 continue
             with subtask(context, self, "candidate", task_id=index, **seen):
                 coef, intercept = solution
                 full = np.zeros((Y.shape[1], keep.size))
                 full[:, keep] = coef
-                intercept = intercept + y_shift - (full[:, keep] @ x_shift if x_shift is not None else 0.0)
+                intercept = (
+                    intercept + y_shift - (full[:, keep] @ x_shift if x_shift is not None else 0.0)
+                )
                 estimator = copy.copy(template)
                 single = problem.y.ndim == 1
                 estimator.coef_ = full[0] if single else full

@@ -206,7 +206,9 @@ class _LogitStudent:
 
     @staticmethod
     def _validated(estimator, X):
-        return validate_data(estimator, X, accept_sparse="csr", reset=False, dtype=[np.float64, np.float32])
+        return validate_data(
+            estimator, X, accept_sparse="csr", reset=False, dtype=[np.float64, np.float32]
+        )
 
 
 class LinearStudent(_LogitStudent):
@@ -241,7 +243,9 @@ class LinearStudent(_LogitStudent):
         # Multiply in X's precision: float32 X times the float64 coef_ would
         # first copy the whole of X to float64.
         with np.errstate(over="ignore", invalid="ignore"):
-            scores = np.asarray(X @ estimator.coef_.T.astype(X.dtype, copy=False)) + estimator.intercept_
+            scores = (
+                np.asarray(X @ estimator.coef_.T.astype(X.dtype, copy=False)) + estimator.intercept_
+            )
         scores = scores[:, 0] if scores.shape[1] == 1 else scores
         return check_finite_predictions(scores, estimator)
 
@@ -282,7 +286,9 @@ class TorchStudent(_LogitStudent):
     def decision_function(cls, estimator, X):
         X = cls._validated(estimator, X)
         dtype, device = module_dtype_and_device(estimator.student_)
-        logits = solver.predict_logits(estimator.student_, X, len(estimator.classes_), dtype=dtype, device=device)
+        logits = solver.predict_logits(
+            estimator.student_, X, len(estimator.classes_), dtype=dtype, device=device
+        )
         scores = logits[:, 1] - logits[:, 0] if len(estimator.classes_) == 2 else logits
         return check_finite_predictions(scores, estimator)
 
@@ -299,7 +305,9 @@ class EstimatorStudent:
     @staticmethod
     def fit(estimator, X, y, classes, label_weight, teacher_part, soft_targets):
         """The fitted state: a clone of the student fitted on the expanded rows."""
-        X_expanded, y_expanded, weights = expand_rows(X, y, classes, label_weight, teacher_part, soft_targets)
+        X_expanded, y_expanded, weights = expand_rows(
+            X, y, classes, label_weight, teacher_part, soft_targets
+        )
         fitted = fit_with_sample_weight(clone(estimator.student), X_expanded, y_expanded, weights)
         learnt = np.asarray(getattr(fitted, "classes_", classes))
         unknown = [label for label in learnt.tolist() if label not in set(classes.tolist())]
@@ -314,17 +322,23 @@ class EstimatorStudent:
     @staticmethod
     def _checked(estimator, X):
         # The same checks of X as fit; the student gets X as the caller gave it.
-        validate_data(estimator, X, accept_sparse=True, reset=False, dtype=None, ensure_all_finite=False)
+        validate_data(
+            estimator, X, accept_sparse=True, reset=False, dtype=None, ensure_all_finite=False
+        )
         return X
 
     @staticmethod
     def _knows_every_class(estimator):
-        return np.array_equal(getattr(estimator.student_, "classes_", estimator.classes_), estimator.classes_)
+        return np.array_equal(
+            getattr(estimator.student_, "classes_", estimator.classes_), estimator.classes_
+        )
 
     @classmethod
     def predict_proba(cls, estimator, X):
         X = cls._checked(estimator, X)
-        return check_finite_predictions(estimator_proba(estimator.student_, estimator.classes_, X), estimator)
+        return check_finite_predictions(
+            estimator_proba(estimator.student_, estimator.classes_, X), estimator
+        )
 
     @classmethod
     def predict_log_proba(cls, estimator, X):

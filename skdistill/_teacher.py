@@ -174,7 +174,10 @@ def _call_torch(module, X_rows):
     X_rows = np.asarray(X_rows, dtype=np.float64)
     dtype, device = module_dtype_and_device(module)
     outputs = forward_in_chunks(
-        inference_module(module), X_rows, dtype=dtype, device=device,
+        inference_module(module),
+        X_rows,
+        dtype=dtype,
+        device=device,
         to_numpy=lambda output: answers_as_array(output, module),
     )
     return np.concatenate(outputs, axis=0)
@@ -190,8 +193,12 @@ def answers_as_array(answers, teacher):
     name = type(teacher).__name__
     if is_tensor(answers):
         return answers.detach().cpu().double().numpy()
-    if answers is None or isinstance(answers, dict) or (
-        isinstance(answers, tuple) and any(is_tensor(a) or hasattr(a, "shape") for a in answers)
+    if (
+        answers is None
+        or isinstance(answers, dict)
+        or (
+            isinstance(answers, tuple) and any(is_tensor(a) or hasattr(a, "shape") for a in answers)
+        )
     ):
         raise TypeError(
             f"The teacher {name} returned {type(answers).__name__}; a teacher must return "
@@ -424,7 +431,11 @@ def _regression_answers(answers, n_rows, name, n_outputs=None):
         answers = answers[:, None]
     expected = (n_rows,) if n_outputs is None else (n_rows, n_outputs)
     if answers.shape != expected:
-        what = "one number" if n_outputs is None else f"one number for each of the {n_outputs} outputs of y"
+        what = (
+            "one number"
+            if n_outputs is None
+            else f"one number for each of the {n_outputs} outputs of y"
+        )
         raise ValueError(
             f"{name} must hold {what} per privileged row, shape {expected}, got shape "
             f"{answers.shape}.{_row_count_hint(answers, n_rows)}"
@@ -459,7 +470,11 @@ def _check_teacher_width(teacher, rows, name):
     expected = getattr(teacher, "n_features_in_", None)
     if not isinstance(expected, Integral) or np.shape(rows)[1] == expected:
         return
-    hint = " Pass the privileged features as X_star; without it the teacher sees X." if name == "X" else ""
+    hint = (
+        " Pass the privileged features as X_star; without it the teacher sees X."
+        if name == "X"
+        else ""
+    )
     raise ValueError(
         f"{name} has {np.shape(rows)[1]} columns but the teacher "
         f"{type(teacher).__name__} was fitted on {expected} features.{hint}"
@@ -606,7 +621,9 @@ def classification_logits(
             else "teacher_output.classes, from teacher_answers"
         )
         return PrivilegedData(
-            mask=mask, answers=_class_scores(logits, n_rows, "teacher_output"), classes=classes,
+            mask=mask,
+            answers=_class_scores(logits, n_rows, "teacher_output"),
+            classes=classes,
             label_source=source,
         )
     rows = _teacher_input_rows(estimator.teacher, X, X_star, mask)
@@ -853,7 +870,9 @@ def _out_of_fold_answers(teacher, rows, y_rows, cv, mask, gives_scores):
     method = "predict"
     if gives_scores:
         method = "predict_proba" if hasattr(teacher, "predict_proba") else "decision_function"
-    answers = answers_as_array(cross_val_predict(teacher, rows, y_rows, cv=cv, method=method), teacher)
+    answers = answers_as_array(
+        cross_val_predict(teacher, rows, y_rows, cv=cv, method=method), teacher
+    )
     out = np.full((mask.size,) + answers.shape[1:], np.nan)
     if not gives_scores:
         out[mask] = answers

@@ -87,7 +87,9 @@ def make_linear_module(n_features, n_classes, *, fit_intercept, dtype, device):
         def __init__(self):
             super().__init__()
             n_outputs = 1 if n_classes == 2 else n_classes
-            self.weight = torch.nn.Parameter(torch.zeros(n_outputs, n_features, dtype=dtype, device=device))
+            self.weight = torch.nn.Parameter(
+                torch.zeros(n_outputs, n_features, dtype=dtype, device=device)
+            )
             self.bias = torch.nn.Parameter(
                 torch.zeros(n_outputs, dtype=dtype, device=device), requires_grad=fit_intercept
             )
@@ -231,8 +233,10 @@ def check_student(module, data):
     version = X._version
     try:
         # eval mode: no batch-norm statistics updated, and no dropout
-        with evaluation_mode(module), torch.no_grad(), threads_for_work(
-            index.numel() * parameter_count(module), data.y.device
+        with (
+            evaluation_mode(module),
+            torch.no_grad(),
+            threads_for_work(index.numel() * parameter_count(module), data.y.device),
         ):
             outputs = module(X)
     except RuntimeError as exc:
@@ -284,15 +288,23 @@ class LossSettings:
     def data_loss(self, logits, batch):
         """The negated, unnormalised objective of ``batch`` (a tensor with autograd)."""
         return distillation_loss(
-            logits, batch.y, batch.label_weight, soft_targets=batch.soft_targets,
-            teacher_part=batch.teacher_part, **self.loss_options(),
+            logits,
+            batch.y,
+            batch.label_weight,
+            soft_targets=batch.soft_targets,
+            teacher_part=batch.teacher_part,
+            **self.loss_options(),
         )
 
     def data_loss_and_gradient(self, logits, batch):
         """:meth:`data_loss` and its closed-form gradient with respect to ``logits``."""
         return loss_and_logit_gradient(
-            logits, batch.y, batch.label_weight, soft_targets=batch.soft_targets,
-            teacher_part=batch.teacher_part, **self.loss_options(),
+            logits,
+            batch.y,
+            batch.label_weight,
+            soft_targets=batch.soft_targets,
+            teacher_part=batch.teacher_part,
+            **self.loss_options(),
         )
 
     def penalty(self, weights, penalty_norm):
@@ -328,7 +340,9 @@ def _penalised(module):
 def objective(module, batch, settings, n_classes, weight_norm, penalty_norm):
     """Data loss of ``batch`` divided by ``weight_norm``, plus the penalty (autograd)."""
     logits = full_logits(module(batch.X), n_classes)
-    return settings.data_loss(logits, batch) / weight_norm + settings.penalty(_penalised(module), penalty_norm)
+    return settings.data_loss(logits, batch) / weight_norm + settings.penalty(
+        _penalised(module), penalty_norm
+    )
 
 
 def _autograd_evaluator(module, data, settings, params):
@@ -341,7 +355,9 @@ def _autograd_evaluator(module, data, settings, params):
         batch = data.whole()
         if data.writes_input:
             batch.X = batch.X.clone()
-        loss = objective(module, batch, settings, data.n_classes, data.total_weight, data.total_weight)
+        loss = objective(
+            module, batch, settings, data.n_classes, data.total_weight, data.total_weight
+        )
         loss.backward()
         return loss.detach(), torch.cat([p.grad.reshape(-1) for p in params])
 
@@ -393,8 +409,12 @@ def _fused_linear_evaluator(module, data, settings):
         with torch.no_grad():
             for start in range(0, n_samples, block):
                 loss += _accumulate_linear_block(
-                    module, data.block(slice(start, start + block)), X_transposed, settings,
-                    data.n_classes, gradients,
+                    module,
+                    data.block(slice(start, start + block)),
+                    X_transposed,
+                    settings,
+                    data.n_classes,
+                    gradients,
                 )
             grad_weight, grad_bias = (g.div_(data.total_weight) for g in gradients)
             loss = loss / data.total_weight + settings.penalty([weight], data.total_weight)
@@ -464,8 +484,10 @@ def fit_lbfgs(module, data, settings, *, max_iter, tol, verbose, tasks=None):
     device, dtype = params[0].device, params[0].dtype
     history = History()
     fused = getattr(module, "is_linear_student", False)
-    evaluate = _fused_linear_evaluator(module, data, settings) if fused else _autograd_evaluator(
-        module, data, settings, params
+    evaluate = (
+        _fused_linear_evaluator(module, data, settings)
+        if fused
+        else _autograd_evaluator(module, data, settings, params)
     )
     theta0 = torch.nn.utils.parameters_to_vector(params).detach().double().cpu().numpy()
     accepted = [theta0]  # the last accepted point, where the next iteration starts
@@ -473,7 +495,9 @@ def fit_lbfgs(module, data, settings, *, max_iter, tol, verbose, tasks=None):
     def loss_and_grad(theta):
         if tasks is not None:
             tasks.begin(lambda: module_snapshot(module, accepted[0]))
-        torch.nn.utils.vector_to_parameters(torch.as_tensor(theta, dtype=dtype, device=device), params)
+        torch.nn.utils.vector_to_parameters(
+            torch.as_tensor(theta, dtype=dtype, device=device), params
+        )
         loss, grad = evaluate()
         return float(loss), grad.double().cpu().numpy()
 
@@ -509,7 +533,9 @@ def fit_lbfgs(module, data, settings, *, max_iter, tol, verbose, tasks=None):
         raise _non_finite_error(f"after {int(result.nit)} L-BFGS iterations")
     if tasks is not None:  # evaluations after the last accepted step, if any
         tasks.end(lambda: module_snapshot(module, result.x))
-    torch.nn.utils.vector_to_parameters(torch.as_tensor(result.x, dtype=dtype, device=device), params)
+    torch.nn.utils.vector_to_parameters(
+        torch.as_tensor(result.x, dtype=dtype, device=device), params
+    )
     history.n_iter = max(int(result.nit), 1)
     if not history.loss_curve:
         history.loss_curve.append(float(result.fun))
@@ -519,7 +545,9 @@ def fit_lbfgs(module, data, settings, *, max_iter, tol, verbose, tasks=None):
     # scipy also stops (status 0) when the objective no longer decreases; with
     # a gradient far above tol that is a stalled line search (badly scaled
     # problems, e.g. a tiny temperature), not a minimum.
-    history.converged = gradient_size <= 10 * tol or (result.status == 0 and gradient_size <= 1e3 * tol)
+    history.converged = gradient_size <= 10 * tol or (
+        result.status == 0 and gradient_size <= 1e3 * tol
+    )
     if not history.converged:
         warnings.warn(
             f"L-BFGS did not converge ({history.n_iter} of max_iter={max_iter} iterations, max |gradient| = "
@@ -595,7 +623,9 @@ def fit_adam(
                     )
                 else:
                     optimizer.zero_grad(set_to_none=True)
-                    loss = objective(module, batch, settings, data.n_classes, batch_weight, data.total_weight)
+                    loss = objective(
+                        module, batch, settings, data.n_classes, batch_weight, data.total_weight
+                    )
                     loss.backward()
                 optimizer.step()
                 epoch_loss += loss.detach() * batch_weight
@@ -669,7 +699,10 @@ def predict_logits(module, X, n_classes, *, dtype, device):
     """Logits of a torch student in chunks, as a float64 numpy array."""
     with evaluation_mode(module):
         outputs = forward_in_chunks(
-            module, X, dtype=dtype, device=device,
+            module,
+            X,
+            dtype=dtype,
+            device=device,
             to_numpy=lambda output: full_logits(output, n_classes).double().cpu().numpy(),
         )
     return np.concatenate(outputs, axis=0)

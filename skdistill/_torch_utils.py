@@ -70,7 +70,11 @@ def as_tensor(X, *, dtype, device, share_memory=False):
         convert = np.asarray if share_memory else np.array
         indptr, indices, data = (
             torch.from_numpy(convert(part, dtype=part_dtype))
-            for part, part_dtype in ((X.indptr, np.int64), (X.indices, np.int64), (X.data, np_dtype))
+            for part, part_dtype in (
+                (X.indptr, np.int64),
+                (X.indices, np.int64),
+                (X.data, np_dtype),
+            )
         )
         with warnings.catch_warnings():
             # torch calls its CSR support "beta"; scipy already checked the structure.

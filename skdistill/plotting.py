@@ -83,11 +83,7 @@ def _split_of_label(label):
     if match is None:
         return None, str(label)
     split = match.group("split").lower()
-    split = (
-        "train"
-        if split.startswith("train")
-        else "test" if split.startswith("test") else "val"
-    )
+    split = "train" if split.startswith("train") else "test" if split.startswith("test") else "val"
     return split, match.group("model").lower()
 
 
@@ -234,8 +230,7 @@ def plot_loss_curve(
         for label, loss, _ in entries:
             if np.nanmin(loss) <= 0:
                 raise ValueError(
-                    f"curves: logy=True needs positive losses; curve {label!r} has "
-                    f"a value <= 0."
+                    f"curves: logy=True needs positive losses; curve {label!r} has a value <= 0."
                 )
 
     plt = _import_pyplot()
@@ -340,9 +335,7 @@ def _check_class_names(class_names, n_classes):
         return [str(k) for k in range(n_classes)]
     names = [str(c) for c in class_names]
     if len(names) != n_classes:
-        raise ValueError(
-            f"class_names has {len(names)} entries but there are {n_classes} classes."
-        )
+        raise ValueError(f"class_names has {len(names)} entries but there are {n_classes} classes.")
     return names
 
 
@@ -448,16 +441,13 @@ def plot_class_probabilities(
     ):
         n_draw = min(int(n_objects), shape[0])
     else:
-        raise ValueError(
-            f"n_objects must be a positive integer or None; got {n_objects!r}."
-        )
+        raise ValueError(f"n_objects must be a positive integer or None; got {n_objects!r}.")
 
     order = np.arange(n_draw)
     if sort_by is not None:
         if sort_by not in arrays:
             raise ValueError(
-                f"sort_by={sort_by!r} is not a key of probabilities; choose one of "
-                f"{list(arrays)}."
+                f"sort_by={sort_by!r} is not a key of probabilities; choose one of {list(arrays)}."
             )
         key = arrays[sort_by][:n_draw]
         # lexsort: last key is primary -> class first, then decreasing confidence.
@@ -481,9 +471,7 @@ def plot_class_probabilities(
     else:
         axes = np.asarray(axes, dtype=object).ravel()
         if axes.size != n_panels:
-            raise ValueError(
-                f"axes has {axes.size} Axes but probabilities has {n_panels} entries."
-            )
+            raise ValueError(f"axes has {axes.size} Axes but probabilities has {n_panels} entries.")
         fig = axes[0].figure
 
     image = None
@@ -497,9 +485,7 @@ def plot_class_probabilities(
             vmax=1.0,
         )
         panel.set_title(str(title))
-        panel.set_xlabel(
-            "object" if sort_by is None else f"object (sorted by {sort_by})"
-        )
+        panel.set_xlabel("object" if sort_by is None else f"object (sorted by {sort_by})")
         panel.set_yticks(np.arange(shape[1]), labels=names)
         if i == 0:
             panel.set_ylabel("class")
@@ -575,8 +561,7 @@ def plot_class_distribution(
     temps = np.asarray(temperatures, dtype=float)
     if temps.ndim != 1 or temps.size == 0 or not np.all(np.isfinite(temps)):
         raise ValueError(
-            "temperatures must be a non-empty 1-D array of finite numbers; got "
-            f"{temperatures!r}."
+            f"temperatures must be a non-empty 1-D array of finite numbers; got {temperatures!r}."
         )
     if np.any(temps <= 0):
         raise ValueError(f"temperatures must be positive; got {temperatures!r}.")
@@ -633,9 +618,7 @@ def plot_class_distribution(
     )
     ax.set_xscale("log")
     if np.unique(t_sorted).size <= 12:
-        ax.set_xticks(
-            np.unique(t_sorted), labels=[f"{t:g}" for t in np.unique(t_sorted)]
-        )
+        ax.set_xticks(np.unique(t_sorted), labels=[f"{t:g}" for t in np.unique(t_sorted)])
         ax.minorticks_off()
     ax.set_xlabel("temperature T")
     ax.set_ylabel("mean predicted probability")
@@ -659,12 +642,8 @@ def plot_class_distribution(
                 label=f"λ = {lam:g}",
             )
         )
-    handles.append(
-        Line2D([], [], color="0.5", linestyle=":", label=f"uniform (1/{n_classes})")
-    )
-    ax.legend(
-        handles=handles, loc="best", fontsize="small", ncol=2 if len(handles) > 8 else 1
-    )
+    handles.append(Line2D([], [], color="0.5", linestyle=":", label=f"uniform (1/{n_classes})"))
+    ax.legend(handles=handles, loc="best", fontsize="small", ncol=2 if len(handles) > 8 else 1)
     return ax
 
 
@@ -686,7 +665,7 @@ def _param_key(cv_results, name, arg):
         raise ValueError(
             f"{arg}={name!r} is ambiguous in cv_results: it matches {matches}; pass "
             "the full name, e.g. "
-            f"{arg}={matches[0][len('param_'):]!r}."
+            f"{arg}={matches[0][len('param_') :]!r}."
         )
     raise ValueError(
         f"{arg}={name!r}: cv_results has no key {exact!r} nor one ending with "
@@ -707,14 +686,10 @@ def _column_values(column):
     mask = np.ma.getmaskarray(column) if np.ma.isMaskedArray(column) else None
     data = np.ma.getdata(column) if np.ma.isMaskedArray(column) else column
     values = list(np.asarray(data, dtype=object).ravel())
-    missing = (
-        np.zeros(len(values), dtype=bool) if mask is None else np.asarray(mask).ravel()
-    )
+    missing = np.zeros(len(values), dtype=bool) if mask is None else np.asarray(mask).ravel()
     values = [v.item() if isinstance(v, np.generic) else v for v in values]
     # A DataFrame of cv_results_ holds NaN where the masked array was masked.
-    missing = missing | np.array(
-        [isinstance(v, float) and np.isnan(v) for v in values], dtype=bool
-    )
+    missing = missing | np.array([isinstance(v, float) and np.isnan(v) for v in values], dtype=bool)
     return values, missing
 
 
@@ -765,9 +740,7 @@ def _edges(levels, numeric, log):
         edges = np.array([t[0] - half, t[0] + half])
     else:
         mid = (t[:-1] + t[1:]) / 2
-        edges = np.concatenate(
-            [[t[0] - (t[1] - t[0]) / 2], mid, [t[-1] + (t[-1] - t[-2]) / 2]]
-        )
+        edges = np.concatenate([[t[0] - (t[1] - t[0]) / 2], mid, [t[-1] + (t[-1] - t[-2]) / 2]])
     return (10.0**edges if log else edges), positions
 
 
@@ -860,13 +833,10 @@ def plot_search_surface(
         raise ValueError(f"x and y name the same parameter {x_key!r}.")
     if score not in cv_results.keys():
         scores_available = sorted(
-            k
-            for k in cv_results.keys()
-            if "score" in str(k) and not str(k).startswith("split")
+            k for k in cv_results.keys() if "score" in str(k) and not str(k).startswith("split")
         )
         raise ValueError(
-            f"score={score!r} is not a key of cv_results; available score keys: "
-            f"{scores_available}."
+            f"score={score!r} is not a key of cv_results; available score keys: {scores_available}."
         )
     try:
         scores = np.asarray(cv_results[score], dtype=float).ravel()
@@ -875,14 +845,10 @@ def plot_search_surface(
     x_values, x_missing = _column_values(cv_results[x_key])
     y_values, y_missing = _column_values(cv_results[y_key])
     if not (len(x_values) == len(y_values) == scores.size):
-        raise ValueError(
-            f"cv_results columns {x_key!r}, {y_key!r} and {score!r} differ in length."
-        )
+        raise ValueError(f"cv_results columns {x_key!r}, {y_key!r} and {score!r} differ in length.")
     keep = ~(x_missing | y_missing)
     if not keep.any():
-        raise ValueError(
-            f"no candidate in cv_results sets both {x_key!r} and {y_key!r}."
-        )
+        raise ValueError(f"no candidate in cv_results sets both {x_key!r} and {y_key!r}.")
     x_values = [v for v, k in zip(x_values, keep) if k]
     y_values = [v for v, k in zip(y_values, keep) if k]
     scores = scores[keep]
@@ -905,9 +871,7 @@ def plot_search_surface(
         if flag is None:
             return numeric and _auto_log(levels)
         if flag and not (numeric and np.all(np.asarray(levels, dtype=float) > 0)):
-            raise ValueError(
-                f"{arg}=True needs positive numeric values of {name!r}; got {levels}."
-            )
+            raise ValueError(f"{arg}=True needs positive numeric values of {name!r}; got {levels}.")
         return bool(flag)
 
     x_log = resolve_log(log_x, x_levels, x_numeric, "log_x", x)

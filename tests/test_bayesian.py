@@ -68,7 +68,9 @@ def stacked(X, y, s, mask, sigma, sigma_teacher, sample_weight=None):
     return rows, targets, precisions
 
 
-def spec_posterior(X, y, s, mask, alpha, sigma, sigma_teacher, fit_intercept=True, sample_weight=None):
+def spec_posterior(
+    X, y, s, mask, alpha, sigma, sigma_teacher, fit_intercept=True, sample_weight=None
+):
     """Posterior mean, intercept and A of the SPEC on the (centred) stacked rows."""
     rows, targets, beta = stacked(X, y, s, mask, sigma, sigma_teacher, sample_weight)
     x_offset = np.zeros(rows.shape[1])
@@ -83,7 +85,9 @@ def spec_posterior(X, y, s, mask, alpha, sigma, sigma_teacher, fit_intercept=Tru
     return m, t_offset - x_offset @ m, A, rows, targets, beta, x_offset
 
 
-def spec_log_evidence(X, y, s, mask, alpha, sigma, sigma_teacher, fit_intercept=True, sample_weight=None, prior=0.0):
+def spec_log_evidence(
+    X, y, s, mask, alpha, sigma, sigma_teacher, fit_intercept=True, sample_weight=None, prior=0.0
+):
     """SPEC section 8's log evidence, written from the stacked matrices.
 
     ``prior`` adds BayesianRidge's Gamma log-priors ``a log(tau) - a tau`` for
@@ -119,7 +123,13 @@ def fit_tight(X, y, s, mask, **params):
 def test_recovers_known_noise_levels(share):
     """s_i = w^T x_i + N(0, 0.3**2) beside y_i = w^T x_i + N(0, 1), 5000 rows."""
     X, y, s, mask = make_problem(
-        n_samples=5000, n_features=5, sigma=1.0, sigma_teacher=0.3, share=share, teacher_bias=0.0, seed=1
+        n_samples=5000,
+        n_features=5,
+        sigma=1.0,
+        sigma_teacher=0.3,
+        share=share,
+        teacher_bias=0.0,
+        seed=1,
     )
     model = BayesianDistilledRegressor().fit(X, y, teacher_output=s, privileged_mask=mask)
     assert model.sigma_ == pytest.approx(1.0, rel=0.1)
@@ -145,14 +155,32 @@ def test_teacher_weight_is_the_precision_share():
 def test_log_evidence_at_fitted_values_is_the_spec_formula(fit_intercept, weighted):
     X, y, s, mask = make_problem()
     sample_weight = np.random.RandomState(3).randint(1, 4, size=len(y)) if weighted else None
-    model = BayesianDistilledRegressor(tol=1e-12, max_iter=10_000, precision_prior=0.0, fit_intercept=fit_intercept)
+    model = BayesianDistilledRegressor(
+        tol=1e-12, max_iter=10_000, precision_prior=0.0, fit_intercept=fit_intercept
+    )
     model.fit(X, y, teacher_output=s, privileged_mask=mask, sample_weight=sample_weight)
     expected = spec_log_evidence(
-        X, y, s, mask, model.alpha_, model.sigma_, model.sigma_teacher_, fit_intercept, sample_weight
+        X,
+        y,
+        s,
+        mask,
+        model.alpha_,
+        model.sigma_,
+        model.sigma_teacher_,
+        fit_intercept,
+        sample_weight,
     )
     assert model.scores_[-1] == pytest.approx(expected, rel=1e-11)
     m, intercept, A, *_ = spec_posterior(
-        X, y, s, mask, model.alpha_, model.sigma_, model.sigma_teacher_, fit_intercept, sample_weight
+        X,
+        y,
+        s,
+        mask,
+        model.alpha_,
+        model.sigma_,
+        model.sigma_teacher_,
+        fit_intercept,
+        sample_weight,
     )
     assert_allclose(model.coef_, m, rtol=1e-10)
     assert model.intercept_ == pytest.approx(intercept, rel=1e-10, abs=1e-12)
@@ -168,7 +196,9 @@ def test_fewer_rows_than_features_is_the_spec_formula(fit_intercept):
         X, y, s, mask, model.alpha_, model.sigma_, model.sigma_teacher_, fit_intercept, prior=1e-6
     )
     assert model.scores_[-1] == pytest.approx(expected, rel=1e-10)
-    m, intercept, A, *_ = spec_posterior(X, y, s, mask, model.alpha_, model.sigma_, model.sigma_teacher_, fit_intercept)
+    m, intercept, A, *_ = spec_posterior(
+        X, y, s, mask, model.alpha_, model.sigma_, model.sigma_teacher_, fit_intercept
+    )
     assert_allclose(model.coef_, m, rtol=1e-7)
     assert model.intercept_ == pytest.approx(intercept, rel=1e-7, abs=1e-10)
     reference = np.linalg.inv(A)  # itself only as accurate as A is conditioned
@@ -184,7 +214,9 @@ def test_log_evidence_at_arbitrary_values_is_the_spec_formula(prior):
     for _ in range(5):
         alpha, sigma, sigma_teacher = np.exp(rng.uniform(-3, 3, size=3))
         value = problem.log_evidence(alpha, sigma**-2, sigma_teacher**-2)
-        expected = spec_log_evidence(X, y, s, mask, alpha, sigma, sigma_teacher, True, sample_weight, prior)
+        expected = spec_log_evidence(
+            X, y, s, mask, alpha, sigma, sigma_teacher, True, sample_weight, prior
+        )
         assert value == pytest.approx(expected, rel=1e-11)
 
 
@@ -196,7 +228,9 @@ def test_first_score_is_the_evidence_at_the_initial_values():
     with pytest.warns(ConvergenceWarning, match="max_iter=1"):
         model.fit(X, y, teacher_output=s, privileged_mask=mask)
     assert model.n_iter_ == 1 and model.scores_.shape == (2,)
-    assert model.scores_[0] == pytest.approx(spec_log_evidence(X, y, s, mask, 0.37, 2.5, 0.08), rel=1e-12)
+    assert model.scores_[0] == pytest.approx(
+        spec_log_evidence(X, y, s, mask, 0.37, 2.5, 0.08), rel=1e-12
+    )
 
 
 def test_scores_increase_to_the_fitted_value():
@@ -219,10 +253,14 @@ def test_fixed_point_is_the_scipy_maximum(prior, fit_intercept):
 
     def negative(log_params):
         alpha, sigma, sigma_teacher = np.exp(log_params)
-        return -spec_log_evidence(X, y, s, mask, alpha, sigma, sigma_teacher, fit_intercept, prior=prior)
+        return -spec_log_evidence(
+            X, y, s, mask, alpha, sigma, sigma_teacher, fit_intercept, prior=prior
+        )
 
     result = scipy.optimize.minimize(
-        negative, np.zeros(3), method="Nelder-Mead",
+        negative,
+        np.zeros(3),
+        method="Nelder-Mead",
         options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 20_000, "maxfev": 40_000},
     )
     assert result.success
@@ -268,21 +306,33 @@ def _no_privileged_fits(X, y, sample_weight, **params):
         X, y, privileged_mask=none, sample_weight=sample_weight
     )
     yield BayesianDistilledRegressor(**params).fit(
-        X, y, teacher_output=np.full(len(y), np.nan), privileged_mask=none, sample_weight=sample_weight
+        X,
+        y,
+        teacher_output=np.full(len(y), np.nan),
+        privileged_mask=none,
+        sample_weight=sample_weight,
     )
 
 
 @pytest.mark.parametrize(
     "shape, weighted, fit_intercept",
     [
-        ((200, 5), False, True), ((200, 5), True, True), ((200, 5), False, False), ((200, 5), True, False),
-        ((10, 30), False, True), ((10, 30), True, True), ((10, 30), False, False), ((10, 30), True, False),
+        ((200, 5), False, True),
+        ((200, 5), True, True),
+        ((200, 5), False, False),
+        ((200, 5), True, False),
+        ((10, 30), False, True),
+        ((10, 30), True, True),
+        ((10, 30), False, False),
+        ((10, 30), True, False),
     ],
 )
 def test_without_privileged_rows_equals_bayesian_ridge(shape, weighted, fit_intercept):
     X, y, sw = _ridge_problem(*shape, seed=10)
     sample_weight = sw if weighted else None
-    ridge = BayesianRidge(compute_score=True, fit_intercept=fit_intercept).fit(X, y, sample_weight=sample_weight)
+    ridge = BayesianRidge(compute_score=True, fit_intercept=fit_intercept).fit(
+        X, y, sample_weight=sample_weight
+    )
     X_new = np.random.RandomState(11).normal(size=(7, shape[1])) + 3.0
     mean, std = ridge.predict(X_new, return_std=True)
     for model in _no_privileged_fits(X, y, sample_weight, fit_intercept=fit_intercept):
@@ -312,7 +362,9 @@ def test_zero_weight_privileged_rows_are_no_teacher():
     sample_weight = np.where(np.arange(100) < 20, 0.0, sw)
     mask = np.arange(100) < 20
     s = np.where(mask, 5.0, np.nan)
-    model = BayesianDistilledRegressor().fit(X, y, teacher_output=s, privileged_mask=mask, sample_weight=sample_weight)
+    model = BayesianDistilledRegressor().fit(
+        X, y, teacher_output=s, privileged_mask=mask, sample_weight=sample_weight
+    )
     ridge = BayesianRidge().fit(X, y, sample_weight=sample_weight)
     assert_allclose(model.coef_, ridge.coef_, rtol=1e-8)
     assert model.teacher_weight_ == 0.0
@@ -330,7 +382,9 @@ def test_posterior_mean_is_ridge_on_stacked_rows_with_a_free_intercept():
     rows, targets, beta = stacked(X, y, s, mask, model.sigma_, model.sigma_teacher_)
     design = np.column_stack([rows, np.ones(len(targets))])
     penalty = np.diag(np.append(np.full(X.shape[1], model.alpha_), 0.0))
-    solution = np.linalg.solve(design.T @ (beta[:, None] * design) + penalty, design.T @ (beta * targets))
+    solution = np.linalg.solve(
+        design.T @ (beta[:, None] * design) + penalty, design.T @ (beta * targets)
+    )
     assert_allclose(model.coef_, solution[:-1], rtol=1e-10)
     assert model.intercept_ == pytest.approx(solution[-1], rel=1e-10)
 
@@ -351,7 +405,9 @@ def test_return_std_includes_label_noise_and_weight_uncertainty():
     *_, x_offset = spec_posterior(X, y, s, mask, model.alpha_, model.sigma_, model.sigma_teacher_)
     X_new = np.random.RandomState(16).normal(size=(6, X.shape[1]))
     centred = X_new - x_offset
-    expected = np.sqrt(np.einsum("ij,jk,ik->i", centred, model.coef_covariance_, centred) + model.sigma_**2)
+    expected = np.sqrt(
+        np.einsum("ij,jk,ik->i", centred, model.coef_covariance_, centred) + model.sigma_**2
+    )
     mean, std = model.predict(X_new, return_std=True)
     assert_allclose(model.X_offset_, x_offset, rtol=1e-12)
     assert_allclose(std, expected, rtol=1e-12)
@@ -385,7 +441,9 @@ def test_teacher_fit_parameters_as_distilled_regressor():
     teacher = LinearRegression().fit(X_star, y)
     mask = rng.uniform(size=400) < 0.6
     X_star_partial = np.where(mask[:, None], X_star, np.nan)
-    by_teacher = BayesianDistilledRegressor(teacher).fit(X, y, X_star=X_star_partial, privileged_mask=mask)
+    by_teacher = BayesianDistilledRegressor(teacher).fit(
+        X, y, X_star=X_star_partial, privileged_mask=mask
+    )
     answers = np.where(mask, teacher.predict(X_star), np.nan)
     by_output = BayesianDistilledRegressor().fit(X, y, teacher_output=answers, privileged_mask=mask)
     assert_allclose(by_teacher.coef_, by_output.coef_, rtol=1e-12)
@@ -420,7 +478,9 @@ def test_single_row_is_refused():
     one_weight = np.zeros(len(y))
     one_weight[0] = 5.0
     with pytest.raises(ValueError, match=r"at least 2 samples with positive weight.*n_samples=1"):
-        BayesianDistilledRegressor().fit(X, y, teacher_output=s, privileged_mask=mask, sample_weight=one_weight)
+        BayesianDistilledRegressor().fit(
+            X, y, teacher_output=s, privileged_mask=mask, sample_weight=one_weight
+        )
 
 
 @pytest.mark.parametrize("name", ["alpha_init", "sigma_init", "sigma_teacher_init"])
@@ -428,11 +488,20 @@ def test_single_row_is_refused():
 def test_non_positive_or_non_finite_inits_are_refused(name, value):
     X, y, s, mask = make_problem()
     with pytest.raises(InvalidParameterError, match=name):
-        BayesianDistilledRegressor(**{name: value}).fit(X, y, teacher_output=s, privileged_mask=mask)
+        BayesianDistilledRegressor(**{name: value}).fit(
+            X, y, teacher_output=s, privileged_mask=mask
+        )
 
 
 @pytest.mark.parametrize(
-    "params", [{"precision_prior": -1e-6}, {"max_iter": 0}, {"tol": -1.0}, {"fit_intercept": "yes"}, {"teacher": 3}]
+    "params",
+    [
+        {"precision_prior": -1e-6},
+        {"max_iter": 0},
+        {"tol": -1.0},
+        {"fit_intercept": "yes"},
+        {"teacher": 3},
+    ],
 )
 def test_invalid_parameters_are_refused(params):
     X, y, *_ = make_problem()
@@ -468,7 +537,9 @@ def test_other_bad_inputs_give_clear_errors():
 def test_convergence_warning_names_max_iter():
     X, y, s, mask = make_problem()
     with pytest.warns(ConvergenceWarning, match="max_iter=2"):
-        BayesianDistilledRegressor(max_iter=2, tol=0.0).fit(X, y, teacher_output=s, privileged_mask=mask)
+        BayesianDistilledRegressor(max_iter=2, tol=0.0).fit(
+            X, y, teacher_output=s, privileged_mask=mask
+        )
 
 
 def test_failed_fit_leaves_the_estimator_as_it_was():
@@ -487,7 +558,9 @@ def test_caller_arrays_are_unchanged():
     sample_weight = np.random.RandomState(21).uniform(0.5, 2.0, size=len(y))
     arrays = (X, y, s, mask, sample_weight)
     copies = [a.copy() for a in arrays]
-    BayesianDistilledRegressor().fit(X, y, teacher_output=s, privileged_mask=mask, sample_weight=sample_weight)
+    BayesianDistilledRegressor().fit(
+        X, y, teacher_output=s, privileged_mask=mask, sample_weight=sample_weight
+    )
     for original, copy in zip(arrays, copies):
         assert_array_equal(original, copy)
 
@@ -509,7 +582,11 @@ def sum_teacher(X):
 
 
 @parametrize_with_checks(
-    [BayesianDistilledRegressor(), BayesianDistilledRegressor(wobbly_teacher), BayesianDistilledRegressor(sum_teacher)]
+    [
+        BayesianDistilledRegressor(),
+        BayesianDistilledRegressor(wobbly_teacher),
+        BayesianDistilledRegressor(sum_teacher),
+    ]
 )
 def test_sklearn_compatible_estimator(estimator, check):
     with warnings.catch_warnings():
@@ -526,21 +603,34 @@ def test_clone_shares_teacher_and_pickle_round_trips():
     assert not hasattr(copy, "coef_")
     restored = pickle.loads(pickle.dumps(model))
     assert_array_equal(restored.predict(X), model.predict(X))
-    assert_array_equal(restored.predict(X, return_std=True)[1], model.predict(X, return_std=True)[1])
+    assert_array_equal(
+        restored.predict(X, return_std=True)[1], model.predict(X, return_std=True)[1]
+    )
 
 
 def test_pipeline_grid_search_and_cross_validation():
     X, y, s, mask = make_problem(n_samples=240)
     pipe = make_pipeline(StandardScaler(), BayesianDistilledRegressor())
-    pipe.fit(X, y, bayesiandistilledregressor__teacher_output=s, bayesiandistilledregressor__privileged_mask=mask)
+    pipe.fit(
+        X,
+        y,
+        bayesiandistilledregressor__teacher_output=s,
+        bayesiandistilledregressor__privileged_mask=mask,
+    )
     assert pipe[-1].teacher_weight_ > 0.5
     search = GridSearchCV(
-        BayesianDistilledRegressor(), {"precision_prior": [0.0, 1e-6, 1.0]}, cv=KFold(3, shuffle=True, random_state=0)
+        BayesianDistilledRegressor(),
+        {"precision_prior": [0.0, 1e-6, 1.0]},
+        cv=KFold(3, shuffle=True, random_state=0),
     )
     search.fit(X, y, teacher_output=s, privileged_mask=mask)
     assert search.best_estimator_.privileged_mask_.shape == (240,)
     scores = cross_val_score(
-        BayesianDistilledRegressor(), X, y, cv=3, params={"teacher_output": s, "privileged_mask": mask}
+        BayesianDistilledRegressor(),
+        X,
+        y,
+        cv=3,
+        params={"teacher_output": s, "privileged_mask": mask},
     )
     assert np.all(scores > 0.5)
 

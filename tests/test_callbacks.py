@@ -38,7 +38,9 @@ from skdistill import (
 )
 
 HAS_CALLBACKS = importlib.util.find_spec("sklearn.callback") is not None
-needs_callbacks = pytest.mark.skipif(not HAS_CALLBACKS, reason="scikit-learn < 1.9 has no sklearn.callback")
+needs_callbacks = pytest.mark.skipif(
+    not HAS_CALLBACKS, reason="scikit-learn < 1.9 has no sklearn.callback"
+)
 
 
 class Recorder:
@@ -56,10 +58,14 @@ class Recorder:
     def teardown(self, estimator, context):
         self.calls.append(("teardown", context, estimator))
 
-    def on_fit_task_begin(self, estimator, context, *, X=None, y=None, metadata=None, fitted_estimator=None):
+    def on_fit_task_begin(
+        self, estimator, context, *, X=None, y=None, metadata=None, fitted_estimator=None
+    ):
         self.calls.append(("begin", context, estimator))
 
-    def on_fit_task_end(self, estimator, context, *, X=None, y=None, metadata=None, fitted_estimator=None):
+    def on_fit_task_end(
+        self, estimator, context, *, X=None, y=None, metadata=None, fitted_estimator=None
+    ):
         self.calls.append(("end", context, estimator))
         if context.task_name == "fit" and hasattr(estimator, "n_iter_"):
             self.n_iter_at_end[id(context)] = estimator.n_iter_
@@ -81,7 +87,9 @@ class PropagatedRecorder(Recorder):
 
 
 def _children(context, task_name=None):
-    return [c for c in context._children_map.values() if task_name is None or c.task_name == task_name]
+    return [
+        c for c in context._children_map.values() if task_name is None or c.task_name == task_name
+    ]
 
 
 def _check_balanced(recorder):
@@ -162,7 +170,11 @@ def test_lbfgs_reports_one_task_per_iteration(n_classes, dtype):
     )
     _assert_same_fit(plain, watched, ["coef_", "intercept_", "n_iter_", "loss_curve_", "classes_"])
     [root] = recorder.roots
-    assert (root.estimator_name, root.task_name, root.max_subtasks) == ("DistilledClassifier", "fit", 100)
+    assert (root.estimator_name, root.task_name, root.max_subtasks) == (
+        "DistilledClassifier",
+        "fit",
+        100,
+    )
     iterations = _children(root)
     assert [c.task_name for c in iterations] == ["lbfgs-iter"] * watched.n_iter_
     assert [c.task_id for c in iterations] == list(range(watched.n_iter_))
@@ -196,10 +208,18 @@ def test_adam_reports_one_task_per_epoch(early_stopping):
     X, y, X_star, teacher = _classification(n_classes=3)
     plain, watched, recorder = _fit_both(
         lambda: DistilledClassifier(
-            teacher, solver="adam", max_iter=25, learning_rate=0.05, batch_size=32, random_state=0,
-            early_stopping=early_stopping, n_iter_no_change=3,
+            teacher,
+            solver="adam",
+            max_iter=25,
+            learning_rate=0.05,
+            batch_size=32,
+            random_state=0,
+            early_stopping=early_stopping,
+            n_iter_no_change=3,
         ),
-        X, y, X_star=X_star,
+        X,
+        y,
+        X_star=X_star,
     )
     _assert_same_fit(plain, watched, ["coef_", "intercept_", "n_iter_", "loss_curve_"])
     assert plain.validation_scores_ == watched.validation_scores_
@@ -214,7 +234,9 @@ def test_scikit_learn_student_is_a_leaf():
     X, y, X_star, teacher = _classification()
     plain, watched, recorder = _fit_both(
         lambda: DistilledClassifier(teacher, student=LogisticRegression(), loss="generalized"),
-        X, y, X_star=X_star,
+        X,
+        y,
+        X_star=X_star,
     )
     assert_array_equal(plain.predict_proba(X), watched.predict_proba(X), strict=True)
     [root] = recorder.roots
@@ -233,7 +255,11 @@ def test_sample_weight_is_the_callbacks_metadata_and_the_data_is_the_fits():
         def on_fit_task_end(self, estimator, context, *, X=None, y=None, metadata=None):
             seen.append((context.task_name, X, y, metadata))
 
-    model = DistilledClassifier(teacher).set_callbacks(Seen()).fit(X, y, X_star=X_star, sample_weight=weights)
+    model = (
+        DistilledClassifier(teacher)
+        .set_callbacks(Seen())
+        .fit(X, y, X_star=X_star, sample_weight=weights)
+    )
     assert [name for name, *_ in seen] == ["lbfgs-iter"] * model.n_iter_ + ["fit"]
     for _, X_seen, y_seen, metadata in seen:
         assert X_seen is X
@@ -248,7 +274,9 @@ def test_scoring_monitor_scores_each_iteration_and_the_last_is_the_fit():
     X, y, X_star, teacher = _classification(n_classes=3)
     for solver in ["lbfgs", "adam"]:
         monitor = ScoringMonitor(scoring="neg_log_loss")
-        model = DistilledClassifier(teacher, solver=solver, max_iter=12, learning_rate=0.05, random_state=0)
+        model = DistilledClassifier(
+            teacher, solver=solver, max_iter=12, learning_rate=0.05, random_state=0
+        )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             model.set_callbacks(monitor).fit(X, y, X_star=X_star)
@@ -257,7 +285,9 @@ def test_scoring_monitor_scores_each_iteration_and_the_last_is_the_fit():
         assert len(iterations) == model.n_iter_
         final = -log_loss(y, model.predict_proba(X))
         assert iterations[-1]["neg_log_loss"] == pytest.approx(final, rel=0, abs=1e-12)
-        assert [row for row in rows if row["task_name"] == "fit"][0]["neg_log_loss"] == pytest.approx(final)
+        assert [row for row in rows if row["task_name"] == "fit"][0][
+            "neg_log_loss"
+        ] == pytest.approx(final)
         # Scores move: they are the iterates', not the fitted model's.
         assert len({row["neg_log_loss"] for row in iterations}) > 1
 
@@ -325,13 +355,20 @@ def test_lbfgs_tasks_follow_scipys_evaluations(monkeypatch, script, n_tasks):
 def test_regressor_fit_is_a_leaf(student):
     X, y, X_star, teacher = _regression()
     plain, watched, recorder = _fit_both(
-        lambda: DistilledRegressor(teacher, student=clone(student) if student is not None else None),
-        X, y, X_star=X_star,
+        lambda: DistilledRegressor(
+            teacher, student=clone(student) if student is not None else None
+        ),
+        X,
+        y,
+        X_star=X_star,
     )
     assert_array_equal(plain.predict(X), watched.predict(X), strict=True)
     [root] = recorder.roots
     assert (root.estimator_name, root.task_name, root.max_subtasks, _children(root)) == (
-        "DistilledRegressor", "fit", 0, []
+        "DistilledRegressor",
+        "fit",
+        0,
+        [],
     )
     _check_balanced(recorder)
 
@@ -342,12 +379,26 @@ def test_bayesian_reports_one_task_per_fixed_point_iteration(with_teacher):
     X, y, X_star, teacher = _regression()
     fit_params = {"X_star": X_star} if with_teacher else {}
     plain, watched, recorder = _fit_both(
-        lambda: BayesianDistilledRegressor(teacher if with_teacher else None, max_iter=50), X, y, **fit_params
+        lambda: BayesianDistilledRegressor(teacher if with_teacher else None, max_iter=50),
+        X,
+        y,
+        **fit_params,
     )
     _assert_same_fit(
-        plain, watched,
-        ["coef_", "intercept_", "alpha_", "sigma_", "sigma_teacher_", "teacher_weight_", "coef_covariance_",
-         "scores_", "n_iter_", "X_offset_"],
+        plain,
+        watched,
+        [
+            "coef_",
+            "intercept_",
+            "alpha_",
+            "sigma_",
+            "sigma_teacher_",
+            "teacher_weight_",
+            "coef_covariance_",
+            "scores_",
+            "n_iter_",
+            "X_offset_",
+        ],
     )
     [root] = recorder.roots
     assert root.max_subtasks == 50
@@ -377,20 +428,36 @@ def test_bayesian_iterations_carry_their_posterior():
 def test_classifier_cv_reports_folds_times_candidates_then_the_refit(solver):
     X, y, X_star, teacher = _classification(n_classes=3)
     weights, temperatures = [0.0, 0.5, 1.0], [1.0, 3.0]
-    params = dict(teacher_weights=weights, temperatures=temperatures, cv=3, solver=solver, max_iter=15,
-                  learning_rate=0.05, random_state=0)
+    params = dict(
+        teacher_weights=weights,
+        temperatures=temperatures,
+        cv=3,
+        solver=solver,
+        max_iter=15,
+        learning_rate=0.05,
+        random_state=0,
+    )
     recorder = PropagatedRecorder()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         plain = DistilledClassifierCV(teacher, **params).fit(X, y, X_star=X_star)
-        watched = DistilledClassifierCV(teacher, **params).set_callbacks(recorder).fit(X, y, X_star=X_star)
-    _assert_same_fit(plain, watched, ["coef_", "intercept_", "n_iter_", "best_index_", "best_score_"])
+        watched = (
+            DistilledClassifierCV(teacher, **params)
+            .set_callbacks(recorder)
+            .fit(X, y, X_star=X_star)
+        )
+    _assert_same_fit(
+        plain, watched, ["coef_", "intercept_", "n_iter_", "best_index_", "best_score_"]
+    )
     for key in plain.cv_results_:
         if key != "params":
             assert_array_equal(plain.cv_results_[key], watched.cv_results_[key], strict=True)
     n_candidates = len(weights) * len(temperatures)
     [root] = recorder.roots
-    assert (root.estimator_name, root.max_subtasks) == ("DistilledClassifierCV", watched.n_splits_ + 1)
+    assert (root.estimator_name, root.max_subtasks) == (
+        "DistilledClassifierCV",
+        watched.n_splits_ + 1,
+    )
     tasks = _children(root)
     assert [c.task_name for c in tasks] == ["fold"] * watched.n_splits_ + ["fit"]
     inner_fits = []
@@ -401,14 +468,19 @@ def test_classifier_cv_reports_folds_times_candidates_then_the_refit(solver):
         # The labels-only candidate trains once per fold; at the other
         # temperature it is an empty leaf of the search.
         shared = [c for c in candidates if c.estimator_name == "DistilledClassifierCV"]
-        assert [(c.task_name, c.max_subtasks) for c in shared] == [("candidate", 0)] * (len(temperatures) - 1)
+        assert [(c.task_name, c.max_subtasks) for c in shared] == [("candidate", 0)] * (
+            len(temperatures) - 1
+        )
         assert watched.cv_results_["params"][shared[0].task_id]["teacher_weight"] == 0.0
         fits = [c for c in candidates if c.estimator_name == "DistilledClassifier"]
         assert len(fits) == n_candidates - (len(temperatures) - 1)
         assert all(c.source_task_name == "candidate" for c in fits)
         inner_fits += fits
     refit = tasks[-1]
-    assert (refit.estimator_name, refit.source_task_name) == ("DistilledClassifier", "refit-with-best-params")
+    assert (refit.estimator_name, refit.source_task_name) == (
+        "DistilledClassifier",
+        "refit-with-best-params",
+    )
     step = "lbfgs-iter" if solver == "lbfgs" else "adam-epoch"
     for fit in inner_fits + [refit]:
         assert [c.task_name for c in _children(fit)] == [step] * recorder.n_iter_at_end[id(fit)]
@@ -447,7 +519,9 @@ def test_regressor_cv_reports_folds_times_candidates_then_the_refit(student):
     params = dict(teacher_weights=[0.0, 0.5, 1.0], alphas=[0.1, 1.0], cv=4, student=student)
     recorder = PropagatedRecorder()
     plain = DistilledRegressorCV(teacher, **params).fit(X, y, X_star=X_star)
-    watched = DistilledRegressorCV(teacher, **params).set_callbacks(recorder).fit(X, y, X_star=X_star)
+    watched = (
+        DistilledRegressorCV(teacher, **params).set_callbacks(recorder).fit(X, y, X_star=X_star)
+    )
     assert_array_equal(plain.predict(X), watched.predict(X), strict=True)
     for key in plain.cv_results_:
         if key != "params":
@@ -459,12 +533,17 @@ def test_regressor_cv_reports_folds_times_candidates_then_the_refit(student):
         candidates = _children(fold)
         assert sorted(c.task_id for c in candidates) == list(range(6))
         if student is None:  # solved from the fold's moments: leaves of the search
-            assert {(c.estimator_name, c.task_name) for c in candidates} == {("DistilledRegressorCV", "candidate")}
+            assert {(c.estimator_name, c.task_name) for c in candidates} == {
+                ("DistilledRegressorCV", "candidate")
+            }
         else:  # a DistilledRegressor fitted per candidate
             assert {(c.estimator_name, c.task_name, c.source_task_name) for c in candidates} == {
                 ("DistilledRegressor", "fit", "candidate")
             }
-    assert (tasks[-1].estimator_name, tasks[-1].source_task_name) == ("DistilledRegressor", "refit-with-best-params")
+    assert (tasks[-1].estimator_name, tasks[-1].source_task_name) == (
+        "DistilledRegressor",
+        "refit-with-best-params",
+    )
     _check_balanced(recorder)
 
 
@@ -473,9 +552,9 @@ def test_regressor_cv_ill_conditioned_candidates_hang_their_fit():
     X, y, X_star, teacher = _regression()
     X = np.column_stack([X, X[:, 0]])  # collinear: alpha=0 falls back to DistilledRegressor
     recorder = PropagatedRecorder()
-    DistilledRegressorCV(teacher, teacher_weights=[0.0, 1.0], alphas=[0.0, 1.0], cv=3).set_callbacks(
-        recorder
-    ).fit(X, y, X_star=X_star)
+    DistilledRegressorCV(
+        teacher, teacher_weights=[0.0, 1.0], alphas=[0.0, 1.0], cv=3
+    ).set_callbacks(recorder).fit(X, y, X_star=X_star)
     [root] = recorder.roots
     for fold in _children(root, "fold"):
         kinds = {c.task_id: (c.estimator_name, c.task_name) for c in _children(fold)}
@@ -502,7 +581,9 @@ def test_grid_search_progress_bar_reaches_our_iterations():
     search = GridSearchCV(DistilledClassifier(teacher), grid, cv=3)
     search.set_callbacks(ProgressBar(max_propagation_depth=2), recorder).fit(X, y, X_star=X_star)
     assert_array_equal(plain.best_estimator_.coef_, search.best_estimator_.coef_, strict=True)
-    assert_array_equal(plain.cv_results_["mean_test_score"], search.cv_results_["mean_test_score"], strict=True)
+    assert_array_equal(
+        plain.cv_results_["mean_test_score"], search.cv_results_["mean_test_score"], strict=True
+    )
     [root] = recorder.roots
     fits = [c for c in root if (c.estimator_name, c.task_name) == ("DistilledClassifier", "fit")]
     assert len(fits) == 2 * 3 + 1
@@ -521,7 +602,9 @@ def test_scoring_monitor_on_the_estimator_inside_a_grid_search_scores_every_fit(
 
     X, y, X_star, teacher = _classification()
     monitor = ScoringMonitor(scoring="accuracy")
-    search = GridSearchCV(DistilledClassifier(teacher).set_callbacks(monitor), {"alpha": [0.1, 1.0]}, cv=2)
+    search = GridSearchCV(
+        DistilledClassifier(teacher).set_callbacks(monitor), {"alpha": [0.1, 1.0]}, cv=2
+    )
     search.fit(X, y, X_star=X_star)
     [log] = monitor.get_logs(select="all")  # one run: the search's
     assert log.estimator_name == "GridSearchCV"
@@ -534,10 +617,14 @@ def test_scoring_monitor_on_the_estimator_inside_a_grid_search_scores_every_fit(
 @needs_callbacks
 def test_grid_search_over_the_cv_estimator_reaches_depth_two():
     X, y, X_star, teacher = _classification()
-    shallow, deep = PropagatedRecorder(max_propagation_depth=1), PropagatedRecorder(max_propagation_depth=2)
+    shallow, deep = (
+        PropagatedRecorder(max_propagation_depth=1),
+        PropagatedRecorder(max_propagation_depth=2),
+    )
     search = GridSearchCV(
         DistilledClassifierCV(teacher, teacher_weights=[0.0, 1.0], temperatures=[2.0], cv=2),
-        {"alpha": [0.5]}, cv=2,
+        {"alpha": [0.5]},
+        cv=2,
     )
     search.set_callbacks(shallow, deep).fit(X, y, X_star=X_star)
     begun = {
@@ -593,7 +680,11 @@ def test_classifier_cv_with_threads_records_the_whole_tree():
     recorder = PropagatedRecorder()
     plain = DistilledClassifierCV(teacher, **params).fit(X, y, X_star=X_star)
     with joblib.parallel_backend("threading", n_jobs=2):
-        search = DistilledClassifierCV(teacher, n_jobs=2, **params).set_callbacks(recorder).fit(X, y, X_star=X_star)
+        search = (
+            DistilledClassifierCV(teacher, n_jobs=2, **params)
+            .set_callbacks(recorder)
+            .fit(X, y, X_star=X_star)
+        )
     assert_array_equal(plain.coef_, search.coef_, strict=True)
     [root] = recorder.roots
     assert [c.task_name for c in _children(root)] == ["fold"] * 4 + ["fit"]
@@ -610,7 +701,9 @@ def test_classifier_cv_with_workers_and_a_progress_bar():
     X, y, X_star, teacher = _classification()
     params = dict(teacher_weights=[0.0, 1.0], temperatures=[2.0], cv=2)
     plain = DistilledClassifierCV(teacher, **params).fit(X, y, X_star=X_star)
-    search = DistilledClassifierCV(teacher, n_jobs=2, **params).set_callbacks(ProgressBar(max_propagation_depth=None))
+    search = DistilledClassifierCV(teacher, n_jobs=2, **params).set_callbacks(
+        ProgressBar(max_propagation_depth=None)
+    )
     search.fit(X, y, X_star=X_star)
     assert_array_equal(plain.coef_, search.coef_, strict=True)
     assert _no_callback_state(search)
@@ -621,7 +714,11 @@ def test_classifier_cv_with_workers_and_a_progress_bar():
 # ---------------------------------------------------------------------------
 
 ALL_ESTIMATORS = [
-    DistilledClassifier, DistilledClassifierCV, DistilledRegressor, DistilledRegressorCV, BayesianDistilledRegressor,
+    DistilledClassifier,
+    DistilledClassifierCV,
+    DistilledRegressor,
+    DistilledRegressorCV,
+    BayesianDistilledRegressor,
 ]
 
 
@@ -640,7 +737,9 @@ def test_set_callbacks_refuses_what_is_not_a_callback(Estimator):
 @needs_callbacks
 @pytest.mark.parametrize("Estimator", ALL_ESTIMATORS)
 def test_clone_shares_and_pickle_keeps_the_callbacks(Estimator):
-    X, y, X_star, teacher = _classification() if "Classifier" in Estimator.__name__ else _regression()
+    X, y, X_star, teacher = (
+        _classification() if "Classifier" in Estimator.__name__ else _regression()
+    )
     recorder = Recorder()
     estimator = Estimator(teacher).set_callbacks(recorder)
     assert clone(estimator)._skl_callbacks is estimator._skl_callbacks  # as scikit-learn's clone
@@ -698,7 +797,11 @@ def test_verbose_output_is_unchanged_by_callbacks(capsys):
     X, y, X_star, teacher = _classification()
     printed = []
     for callbacks in ([], [Recorder()]):
-        model = DistilledClassifier(teacher, verbose=1).set_callbacks(*callbacks).fit(X, y, X_star=X_star)
+        model = (
+            DistilledClassifier(teacher, verbose=1)
+            .set_callbacks(*callbacks)
+            .fit(X, y, X_star=X_star)
+        )
         printed.append(capsys.readouterr().out)
     assert printed[0] == printed[1]
     assert printed[0].count("Iteration") == model.n_iter_ > 1
@@ -775,4 +878,6 @@ def test_the_package_runs_the_same_code_with_or_without_callbacks():
     assert hasattr(DistilledClassifier(), "set_callbacks") == HAS_CALLBACKS
     X, y, X_star, teacher = _classification()
     model = DistilledClassifier(teacher).fit(X, y, X_star=X_star)
-    assert model.n_iter_ > 1 and _no_callback_state(model) and "_skl_callbacks" not in model.__dict__
+    assert (
+        model.n_iter_ > 1 and _no_callback_state(model) and "_skl_callbacks" not in model.__dict__
+    )

@@ -137,7 +137,9 @@ def entropy(P):
 
 
 def assert_same_as_logistic_regression(student, X, y, sample_weight, alpha, fit_intercept=True):
-    reference = LogisticRegression(C=1 / alpha, tol=1e-12, max_iter=10000, fit_intercept=fit_intercept)
+    reference = LogisticRegression(
+        C=1 / alpha, tol=1e-12, max_iter=10000, fit_intercept=fit_intercept
+    )
     reference.fit(X, y, sample_weight=sample_weight)
     assert student.coef_.shape == reference.coef_.shape
     assert_allclose(student.coef_, reference.coef_, rtol=1e-4, atol=1e-8)
@@ -160,7 +162,9 @@ def test_no_teacher_is_logistic_regression(n_classes, alpha, use_sw):
 @pytest.mark.parametrize("n_classes", [2, 3])
 def test_no_intercept_is_logistic_regression(n_classes):
     X, _, y, _, sw = make_problem(n_classes=n_classes, seed=7)
-    student = DistilledClassifier(alpha=0.5, fit_intercept=False, **EXACT).fit(X, y, sample_weight=sw)
+    student = DistilledClassifier(alpha=0.5, fit_intercept=False, **EXACT).fit(
+        X, y, sample_weight=sw
+    )
     assert_same_as_logistic_regression(student, X, y, sw, 0.5, fit_intercept=False)
     assert_array_equal(student.intercept_, 0.0)
 
@@ -215,7 +219,9 @@ def test_full_teacher_weight_recovers_callable_teacher(n_classes, temperature):
     W, b = rng.normal(size=(n_classes, 4)), rng.normal(size=n_classes)
     y = rng.randint(n_classes, size=300)  # labels are irrelevant at teacher_weight = 1
     teacher = CountingTeacher(W, b)
-    student = DistilledClassifier(teacher, teacher_weight=1.0, temperature=temperature, alpha=1e-8, **EXACT)
+    student = DistilledClassifier(
+        teacher, teacher_weight=1.0, temperature=temperature, alpha=1e-8, **EXACT
+    )
     student.fit(X, y)
     assert teacher.calls == [300]
     V = X @ W.T + b
@@ -225,19 +231,27 @@ def test_full_teacher_weight_recovers_callable_teacher(n_classes, temperature):
         assert_allclose(student.coef_[0], W[1] - W[0], rtol=1e-5)
         assert_allclose(student.intercept_[0], b[1] - b[0], rtol=1e-5)
     else:
-        assert_allclose(student.coef_ - student.coef_.mean(axis=0), W - W.mean(axis=0), rtol=1e-5, atol=1e-6)
-        assert_allclose(student.intercept_ - student.intercept_.mean(), b - b.mean(), rtol=1e-5, atol=1e-6)
+        assert_allclose(
+            student.coef_ - student.coef_.mean(axis=0), W - W.mean(axis=0), rtol=1e-5, atol=1e-6
+        )
+        assert_allclose(
+            student.intercept_ - student.intercept_.mean(), b - b.mean(), rtol=1e-5, atol=1e-6
+        )
     assert_allclose(student.predict_proba(X), softmax(V, axis=1), atol=1e-6)
     # At the temperature of the fit, g|_T equals the teacher's softened answers.
     logits = student.predict_log_proba(X)
-    assert_allclose(softmax(logits / temperature, axis=1), softmax(V / temperature, axis=1), atol=1e-6)
+    assert_allclose(
+        softmax(logits / temperature, axis=1), softmax(V / temperature, axis=1), atol=1e-6
+    )
 
 
 @pytest.mark.parametrize("n_classes", [2, 3])
 def test_full_teacher_weight_recovers_logistic_regression_teacher(n_classes):
     X, _, y, _, _ = make_problem(n_classes=n_classes, seed=17)
     teacher = LogisticRegression(C=0.5, tol=1e-12, max_iter=10000).fit(X, y)
-    student = DistilledClassifier(teacher, teacher_weight=1.0, temperature=1.0, alpha=1e-8, **EXACT).fit(X, y)
+    student = DistilledClassifier(
+        teacher, teacher_weight=1.0, temperature=1.0, alpha=1e-8, **EXACT
+    ).fit(X, y)
     # LogisticRegression's L2 penalty centres its multinomial coefficients,
     # and the student's tiny alpha picks the same (minimum-norm) solution.
     assert_allclose(student.coef_, teacher.coef_, rtol=1e-5, atol=1e-6)
@@ -312,7 +326,9 @@ def test_gradient_of_spec_objective_vanishes(n_classes, loss, fit_intercept):
     def f(theta):
         coef = theta[: n_out * n_features].reshape(n_out, n_features)
         intercept = theta[n_out * n_features :] if fit_intercept else np.zeros(n_out)
-        return spec_objective(coef, intercept, X, y, v, mask, sw, lam=lam, T=T, alpha=alpha, kind=loss)
+        return spec_objective(
+            coef, intercept, X, y, v, mask, sw, lam=lam, T=T, alpha=alpha, kind=loss
+        )
 
     theta = student.coef_.ravel()
     if fit_intercept:
@@ -381,11 +397,15 @@ def test_multiclass_teacher_kinds_give_identical_fits(loss):
     }
     reference = fits.pop("predict_proba")
     # A different teacher weight really changes the fit (the comparison has teeth).
-    other = fit_kind(teacher, dict(X_star=X_star), X, y, mask, sw, **{**params, "teacher_weight": 0.2})
+    other = fit_kind(
+        teacher, dict(X_star=X_star), X, y, mask, sw, **{**params, "teacher_weight": 0.2}
+    )
     assert np.abs(other.coef_ - reference.coef_).max() > 1e-2
     for name, student in fits.items():
         assert_allclose(student.coef_, reference.coef_, rtol=1e-6, atol=1e-8, err_msg=name)
-        assert_allclose(student.intercept_, reference.intercept_, rtol=1e-6, atol=1e-8, err_msg=name)
+        assert_allclose(
+            student.intercept_, reference.intercept_, rtol=1e-6, atol=1e-8, err_msg=name
+        )
 
 
 @pytest.mark.parametrize("teacher_cls", [LinearSVC, RidgeClassifier])
@@ -399,14 +419,30 @@ def test_decision_function_teacher(teacher_cls, n_classes):
     params = dict(teacher_weight=0.5, temperature=1.5, **EXACT)
     reference = fit_kind(teacher, dict(X_star=X_star), X, y, mask, sw, **params)
     same = [
-        fit_kind(lambda rows: teacher.decision_function(rows), dict(X_star=X_star), X, y, mask, sw, **params),
+        fit_kind(
+            lambda rows: teacher.decision_function(rows),
+            dict(X_star=X_star),
+            X,
+            y,
+            mask,
+            sw,
+            **params,
+        ),
         fit_kind(None, dict(teacher_output=full, kind="logits"), X, y, mask, sw, **params),
     ]
     if n_classes == 2:
         # Binary scores d are the log-odds of classes_[1]: the columns [0, d].
         same.append(fit_kind(None, dict(teacher_output=d, kind="logits"), X, y, mask, sw, **params))
         same.append(
-            fit_kind(None, dict(teacher_output=1 / (1 + np.exp(-d)), kind="proba"), X, y, mask, sw, **params)
+            fit_kind(
+                None,
+                dict(teacher_output=1 / (1 + np.exp(-d)), kind="proba"),
+                X,
+                y,
+                mask,
+                sw,
+                **params,
+            )
         )
     for student in same:
         assert_allclose(student.coef_, reference.coef_, rtol=1e-6, atol=1e-8)
@@ -430,7 +466,9 @@ def test_binary_teacher_kinds():
         (None, dict(teacher_output=log_odds, kind="logits")),
         (ReversedTeacher(teacher), dict(X_star=X_star)),
         (
-            LinearLogits(np.vstack([0 * teacher.coef_, teacher.coef_]), np.r_[0.0, teacher.intercept_]),
+            LinearLogits(
+                np.vstack([0 * teacher.coef_, teacher.coef_]), np.r_[0.0, teacher.intercept_]
+            ),
             dict(X_star=X_star),
         ),
     ]:
@@ -468,7 +506,9 @@ def test_teacher_with_extra_classes_is_renormalised():
     params = dict(teacher_weight=0.5, temperature=1.5, **EXACT)
     student = fit_kind(teacher, dict(X_star=X_star), X, y, mask, sw, **params)
     log_proba = np.log(teacher.predict_proba(X_star))[:, [0, 1, 3]]
-    expected = fit_kind(None, dict(teacher_output=log_proba, kind="logits"), X, y, mask, sw, **params)
+    expected = fit_kind(
+        None, dict(teacher_output=log_proba, kind="logits"), X, y, mask, sw, **params
+    )
     assert_array_equal(student.classes_, [0, 1, 3])
     assert_allclose(student.coef_, expected.coef_, rtol=1e-6, atol=1e-8)
 
@@ -501,7 +541,8 @@ def test_teacher_log_zero_probability_is_allowed():
 
 
 @pytest.mark.parametrize(
-    "labels", [np.array(["no", "yes"]), np.array(["b", "c", "a"]), np.array([-1, 1]), np.array([3, 1, 2])]
+    "labels",
+    [np.array(["no", "yes"]), np.array(["b", "c", "a"]), np.array([-1, 1]), np.array([3, 1, 2])],
 )
 def test_labels_and_prediction_methods(labels):
     n_classes = len(labels)
@@ -619,7 +660,9 @@ def test_adam_early_stopping_restores_best():
 
 def mlp(n_inputs, n_outputs, seed=0):
     torch.manual_seed(seed)
-    return torch.nn.Sequential(torch.nn.Linear(n_inputs, 16), torch.nn.ReLU(), torch.nn.Linear(16, n_outputs))
+    return torch.nn.Sequential(
+        torch.nn.Linear(n_inputs, 16), torch.nn.ReLU(), torch.nn.Linear(16, n_outputs)
+    )
 
 
 @pytest.mark.parametrize("solver", ["lbfgs", "adam"])
@@ -633,7 +676,9 @@ def test_mlp_student_learns_nonlinear_problem(solver, assert_unchanged):
     )
     with warnings.catch_warnings(), assert_unchanged(net=net):  # the given module is left untouched
         warnings.simplefilter("ignore", ConvergenceWarning)
-        student = DistilledClassifier(student=net, solver=solver, random_state=0, **params).fit(X, y)
+        student = DistilledClassifier(student=net, solver=solver, random_state=0, **params).fit(
+            X, y
+        )
     linear = DistilledClassifier().fit(X, y)
     assert student.score(X, y) > 0.95 > linear.score(X, y)
     assert not hasattr(student, "coef_")
@@ -661,9 +706,9 @@ def test_torch_student_with_teacher_and_one_binary_logit():
             max_iter=1000,
             alpha=0.0,
         ).fit(X, y, X_star=X_star, privileged_mask=mask)
-        linear = DistilledClassifier(teacher, teacher_weight=0.5, temperature=2.0, alpha=0.0, **EXACT).fit(
-            X, y, X_star=X_star, privileged_mask=mask
-        )
+        linear = DistilledClassifier(
+            teacher, teacher_weight=0.5, temperature=2.0, alpha=0.0, **EXACT
+        ).fit(X, y, X_star=X_star, privileged_mask=mask)
     assert student.decision_function(X).shape == (X.shape[0],)
     assert_allclose(student.predict_proba(X), linear.predict_proba(X), atol=1e-5)
 
@@ -697,13 +742,20 @@ def test_warm_start_lbfgs_continues_from_previous_coefficients():
 @pytest.mark.parametrize("use_torch_student", [False, True])
 def test_warm_start_adam_continues_from_previous_parameters(use_torch_student):
     X, _, y, _, _ = make_problem(n_classes=3, seed=109)
-    params = dict(solver="adam", learning_rate=0.05, batch_size=100, random_state=0, dtype="float64")
+    params = dict(
+        solver="adam", learning_rate=0.05, batch_size=100, random_state=0, dtype="float64"
+    )
     if use_torch_student:
         params["student"] = mlp(X.shape[1], 3)
 
     def get(model):
         if use_torch_student:
-            return torch.nn.utils.parameters_to_vector(model.student_.parameters()).detach().numpy().copy()
+            return (
+                torch.nn.utils.parameters_to_vector(model.student_.parameters())
+                .detach()
+                .numpy()
+                .copy()
+            )
         return model.coef_.copy()
 
     with warnings.catch_warnings():
@@ -731,7 +783,9 @@ def test_verbose_prints_progress(solver, capsys):
     X, _, y, _, _ = make_problem(n_classes=2, seed=127)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        student = DistilledClassifier(solver=solver, max_iter=5, verbose=1, random_state=0).fit(X, y)
+        student = DistilledClassifier(solver=solver, max_iter=5, verbose=1, random_state=0).fit(
+            X, y
+        )
     captured = capsys.readouterr()
     text = captured.out + captured.err
     if solver == "lbfgs":
@@ -757,7 +811,9 @@ def test_pickle_round_trip(solver):
     X, X_star, y, mask, _ = make_problem(n_classes=3, seed=131)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        student = DistilledClassifier(fitted_teacher(X_star, y), solver=solver, max_iter=20, random_state=0)
+        student = DistilledClassifier(
+            fitted_teacher(X_star, y), solver=solver, max_iter=20, random_state=0
+        )
         student.fit(X, y, X_star=X_star, privileged_mask=mask)
     clone = pickle.loads(pickle.dumps(student))
     assert_array_equal(clone.predict_proba(X), student.predict_proba(X))
@@ -805,7 +861,9 @@ def test_unpickled_linear_student_predicts_without_torch(tmp_path):
         except ImportError:
             print("ok without torch")
         """)
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     assert "ok without torch" in result.stdout
 
@@ -871,7 +929,10 @@ def inf_teacher(rows):
         (inf_teacher, r"(?i)teacher.*infinity"),
         (lambda rows: np.zeros((rows.shape[0], 4)), r"teacher.*4 columns.*3 classes"),
         (lambda rows: np.zeros((rows.shape[0], 2)), r"teacher.*2 columns.*3 classes"),
-        (lambda rows: np.zeros((rows.shape[0] - 1, 3)), r"(?i)teacher.*one row.*per privileged row"),
+        (
+            lambda rows: np.zeros((rows.shape[0] - 1, 3)),
+            r"(?i)teacher.*one row.*per privileged row",
+        ),
     ],
 )
 def test_bad_teacher_answers(teacher, match):
@@ -920,7 +981,9 @@ def test_continuous_y_is_an_error():
 def test_hard_probabilities_with_probabilistic_loss_stay_finite(n_classes, temperature):
     X, _, y, mask, sw = make_problem(n_classes=n_classes, seed=157)
     one_hot = np.eye(n_classes)[(y + 1) % n_classes]  # exactly 0 and 1, disagreeing with y
-    student = DistilledClassifier(loss="probabilistic", teacher_weight=0.5, temperature=temperature, **EXACT)
+    student = DistilledClassifier(
+        loss="probabilistic", teacher_weight=0.5, temperature=temperature, **EXACT
+    )
     student.fit(X, y, teacher_output=one_hot, privileged_mask=mask, sample_weight=sw)
     assert np.all(np.isfinite(student.coef_)) and np.all(np.isfinite(student.intercept_))
     assert np.all(np.isfinite(student.loss_curve_))
@@ -975,9 +1038,15 @@ def test_device_auto_works():
             TypeError,
             "privileged_mask",
         ),
-        (lambda X_star, mask: dict(X_star=X_star, privileged_mask=mask[:-1]), ValueError, "privileged_mask"),
         (
-            lambda X_star, mask: dict(X_star=np.where(mask[:, None], np.nan, X_star), privileged_mask=mask),
+            lambda X_star, mask: dict(X_star=X_star, privileged_mask=mask[:-1]),
+            ValueError,
+            "privileged_mask",
+        ),
+        (
+            lambda X_star, mask: dict(
+                X_star=np.where(mask[:, None], np.nan, X_star), privileged_mask=mask
+            ),
             ValueError,
             "X_star",
         ),
@@ -1017,7 +1086,11 @@ def test_class_weight_is_the_corresponding_sample_weight(class_weight):
         X, y, X_star=X_star, privileged_mask=mask, sample_weight=sw
     )
     expected = DistilledClassifier(teacher, **common).fit(
-        X, y, X_star=X_star, privileged_mask=mask, sample_weight=sw * compute_sample_weight(class_weight, y)
+        X,
+        y,
+        X_star=X_star,
+        privileged_mask=mask,
+        sample_weight=sw * compute_sample_weight(class_weight, y),
     )
     assert_array_equal(weighted.coef_, expected.coef_)
     # Without a teacher: LogisticRegression with the same class_weight.

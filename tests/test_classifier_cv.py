@@ -43,14 +43,22 @@ def test_same_scores_and_choice_as_grid_search(n_classes):
     X, y, X_star, teacher, mask, weights = _problem(n_classes)
     fit_params = dict(X_star=X_star, privileged_mask=mask, sample_weight=weights)
     search = DistilledClassifierCV(
-        teacher, teacher_weights=LAMBDAS, temperatures=TEMPERATURES, scoring="neg_log_loss",
-        cv=4, **EXACT,
+        teacher,
+        teacher_weights=LAMBDAS,
+        temperatures=TEMPERATURES,
+        scoring="neg_log_loss",
+        cv=4,
+        **EXACT,
     ).fit(X, y, **fit_params)
-    reference = _grid_search(DistilledClassifier(teacher, **EXACT), X, y, 4, "neg_log_loss", **fit_params)
+    reference = _grid_search(
+        DistilledClassifier(teacher, **EXACT), X, y, 4, "neg_log_loss", **fit_params
+    )
     assert search.best_params_ == {k: float(v) for k, v in reference.best_params_.items()}
     for key in ["mean_test_score"] + [f"split{k}_test_score" for k in range(4)]:
         assert_allclose(search.cv_results_[key], reference.cv_results_[key], rtol=1e-6)
-    assert_array_equal(search.cv_results_["rank_test_score"], reference.cv_results_["rank_test_score"])
+    assert_array_equal(
+        search.cv_results_["rank_test_score"], reference.cv_results_["rank_test_score"]
+    )
     assert [dict(p) for p in search.cv_results_["params"]] == [
         {k: float(v) for k, v in p.items()} for p in reference.cv_results_["params"]
     ]
@@ -70,19 +78,34 @@ def test_default_settings_choose_the_same_or_a_tie():
     reference = _grid_search(DistilledClassifier(teacher), X, y, None, X_star=X_star)
     chosen = reference.cv_results_["mean_test_score"][search.best_index_]
     assert chosen >= reference.best_score_ - 1e-3
-    assert_allclose(search.cv_results_["mean_test_score"], reference.cv_results_["mean_test_score"], atol=5e-3)
+    assert_allclose(
+        search.cv_results_["mean_test_score"], reference.cv_results_["mean_test_score"], atol=5e-3
+    )
 
 
 def test_cold_fits_for_adam_equal_grid_search_exactly():
     X, y, X_star, teacher, mask, _ = _problem(3, n=200)
     params = dict(solver="adam", max_iter=5, random_state=0, batch_size=32)
     search = DistilledClassifierCV(
-        teacher, teacher_weights=LAMBDAS, temperatures=TEMPERATURES, cv=3, scoring="neg_log_loss", **params
+        teacher,
+        teacher_weights=LAMBDAS,
+        temperatures=TEMPERATURES,
+        cv=3,
+        scoring="neg_log_loss",
+        **params,
     ).fit(X, y, X_star=X_star, privileged_mask=mask)
     reference = _grid_search(
-        DistilledClassifier(teacher, **params), X, y, 3, "neg_log_loss", X_star=X_star, privileged_mask=mask
+        DistilledClassifier(teacher, **params),
+        X,
+        y,
+        3,
+        "neg_log_loss",
+        X_star=X_star,
+        privileged_mask=mask,
     )
-    assert_allclose(search.cv_results_["mean_test_score"], reference.cv_results_["mean_test_score"], rtol=1e-12)
+    assert_allclose(
+        search.cv_results_["mean_test_score"], reference.cv_results_["mean_test_score"], rtol=1e-12
+    )
 
 
 def test_teacher_asked_once_and_teacher_output_gives_the_same_search():
@@ -93,15 +116,19 @@ def test_teacher_asked_once_and_teacher_output_gives_the_same_search():
         calls.append(len(rows))
         return np.log(teacher.predict_proba(rows))
 
-    search = DistilledClassifierCV(counting_teacher, teacher_weights=LAMBDAS, temperatures=TEMPERATURES).fit(
-        X, y, X_star=X_star, privileged_mask=mask
-    )
+    search = DistilledClassifierCV(
+        counting_teacher, teacher_weights=LAMBDAS, temperatures=TEMPERATURES
+    ).fit(X, y, X_star=X_star, privileged_mask=mask)
     assert calls == [mask.sum()]
     answers = teacher_answers(teacher, X_star, mask)
     from_output = DistilledClassifierCV(teacher_weights=LAMBDAS, temperatures=TEMPERATURES).fit(
         X, y, teacher_output=answers, privileged_mask=mask
     )
-    assert_allclose(from_output.cv_results_["mean_test_score"], search.cv_results_["mean_test_score"], atol=1e-12)
+    assert_allclose(
+        from_output.cv_results_["mean_test_score"],
+        search.cv_results_["mean_test_score"],
+        atol=1e-12,
+    )
     # The labels-only candidate is one fit per fold, whatever the temperature.
     scores = search.cv_results_["mean_test_score"].reshape(len(LAMBDAS), len(TEMPERATURES))
     assert np.all(scores[0] == scores[0, 0])
@@ -114,18 +141,27 @@ def test_folds_missing_a_class_align_the_teacher_by_label():
     X, y, X_star = X[keep], y[keep], X_star[keep]
     position = np.searchsorted(keep, rare)
     others = np.setdiff1d(np.arange(len(y)), position)
-    folds = [(others[::2], np.concatenate([others[1::2], position])),
-             (np.concatenate([others[1::2], position]), others[::2])]
-    search = DistilledClassifierCV(teacher, teacher_weights=LAMBDAS, temperatures=TEMPERATURES, cv=folds).fit(
-        X, y, X_star=X_star
-    )
+    folds = [
+        (others[::2], np.concatenate([others[1::2], position])),
+        (np.concatenate([others[1::2], position]), others[::2]),
+    ]
+    search = DistilledClassifierCV(
+        teacher, teacher_weights=LAMBDAS, temperatures=TEMPERATURES, cv=folds
+    ).fit(X, y, X_star=X_star)
     reference = _grid_search(DistilledClassifier(teacher), X, y, folds, X_star=X_star)
-    assert_allclose(search.cv_results_["mean_test_score"], reference.cv_results_["mean_test_score"], atol=5e-3)
+    assert_allclose(
+        search.cv_results_["mean_test_score"], reference.cv_results_["mean_test_score"], atol=5e-3
+    )
 
 
 def test_scikit_learn_student_and_parallel_folds():
     X, y, X_star, teacher, _, _ = _problem()
-    params = dict(student=LogisticRegression(C=1.0), loss="generalized", teacher_weights=LAMBDAS, temperatures=[1.0])
+    params = dict(
+        student=LogisticRegression(C=1.0),
+        loss="generalized",
+        teacher_weights=LAMBDAS,
+        temperatures=[1.0],
+    )
     one = DistilledClassifierCV(teacher, **params).fit(X, y, X_star=X_star)
     two = DistilledClassifierCV(teacher, n_jobs=2, **params).fit(X, y, X_star=X_star)
     assert_array_equal(one.cv_results_["mean_test_score"], two.cv_results_["mean_test_score"])
@@ -139,7 +175,10 @@ def test_scikit_learn_student_and_parallel_folds():
         (dict(teacher_weights=[0.2, 1.2]), r"teacher_weights must be in \[0, 1\]; got 1.2"),
         (dict(temperatures=[1.0, 0.0]), r"Every value of temperatures must be > 0; got 0"),
         (dict(temperatures=[-2.0]), r"temperatures must be > 0; got -2"),
-        (dict(cv=8), r"cv=8 stratified folds need at least 8 rows of every class, but class 2 of y has 5"),
+        (
+            dict(cv=8),
+            r"cv=8 stratified folds need at least 8 rows of every class, but class 2 of y has 5",
+        ),
         (dict(cv=StratifiedKFold(6)), r"cv=6 stratified folds .* class 2 of y has 5"),
     ],
 )

@@ -33,15 +33,29 @@ ESTIMATORS = [
     DistilledRegressor(sum_teacher, alpha=1.0, **_DISTILLED),
     DistilledRegressor(sum_teacher, student=Ridge(alpha=1.0), **_DISTILLED),
     DistilledRegressorCV(cv=3),
-    DistilledRegressorCV(sum_teacher, teacher_weights=[0.0, 0.3], alphas=[0.1, 1.0], cv=3, sigma=0.5, sigma_teacher=2.0),
-    DistilledClassifierCV(teacher_weights=[0.0], temperatures=[1.0], cv=2, dtype="float64", tol=1e-10, max_iter=1000),
+    DistilledRegressorCV(
+        sum_teacher,
+        teacher_weights=[0.0, 0.3],
+        alphas=[0.1, 1.0],
+        cv=3,
+        sigma=0.5,
+        sigma_teacher=2.0,
+    ),
+    DistilledClassifierCV(
+        teacher_weights=[0.0], temperatures=[1.0], cv=2, dtype="float64", tol=1e-10, max_iter=1000
+    ),
     # Default: float32 torch, L-BFGS.
     DistilledClassifier(),
     # Tight float64 L-BFGS: must pass every check, sample-weight equivalence included.
     DistilledClassifier(dtype="float64", tol=1e-10, max_iter=1000),
     # Mini-batch Adam (shuffled batches of 64); a large step and few epochs keep the checks fast.
     DistilledClassifier(
-        solver="adam", random_state=0, max_iter=10, learning_rate=0.1, batch_size=64, n_iter_no_change=2
+        solver="adam",
+        random_state=0,
+        max_iter=10,
+        learning_rate=0.1,
+        batch_size=64,
+        n_iter_no_change=2,
     ),
 ]
 
@@ -53,7 +67,10 @@ _SAMPLE_WEIGHT_CHECKS = (
 
 def expected_failed_checks(estimator):
     """Checks each configuration is known to fail, with the reason."""
-    if isinstance(estimator, (DistilledRegressor, DistilledRegressorCV)) and estimator.teacher is not None:
+    if (
+        isinstance(estimator, (DistilledRegressor, DistilledRegressorCV))
+        and estimator.teacher is not None
+    ):
         # Refused with a clear error: a single answer per row cannot guide k outputs.
         return {"check_regressor_multioutput": "sum_teacher answers one output per row"}
     if not isinstance(estimator, DistilledClassifier):
@@ -76,8 +93,14 @@ def test_sklearn_compatible_estimator(estimator, check):
 
 
 def test_expected_failures_are_only_sample_weight_equivalence():
-    assert expected_failed_checks(DistilledClassifier(dtype="float64", tol=1e-10, max_iter=1000)) == {}
+    assert (
+        expected_failed_checks(DistilledClassifier(dtype="float64", tol=1e-10, max_iter=1000)) == {}
+    )
     assert expected_failed_checks(DistilledRegressor()) == {}
-    assert set(expected_failed_checks(DistilledRegressor(sum_teacher))) == {"check_regressor_multioutput"}
+    assert set(expected_failed_checks(DistilledRegressor(sum_teacher))) == {
+        "check_regressor_multioutput"
+    }
     assert set(expected_failed_checks(DistilledClassifier())) == set(_SAMPLE_WEIGHT_CHECKS)
-    assert set(expected_failed_checks(DistilledClassifier(solver="adam"))) == set(_SAMPLE_WEIGHT_CHECKS)
+    assert set(expected_failed_checks(DistilledClassifier(solver="adam"))) == set(
+        _SAMPLE_WEIGHT_CHECKS
+    )

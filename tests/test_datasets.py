@@ -65,9 +65,7 @@ def test_synthetic_shapes_and_types():
 
 
 def test_synthetic_probabilities_are_softmax_of_linear_logits():
-    X, _, S, logits = make_privileged_classification(
-        500, 7, 4, random_state=1
-    )
+    X, _, S, logits = make_privileged_classification(500, 7, 4, random_state=1)
     assert S.shape == (500, 4)
     np.testing.assert_allclose(S.sum(axis=1), 1.0, rtol=0, atol=1e-12)
     assert np.all(S > 0)
@@ -85,9 +83,7 @@ def test_synthetic_reproducible():
         np.testing.assert_array_equal(a, b)
     other = make_privileged_classification(200, random_state=43)
     assert not np.array_equal(first[0], other[0])
-    rng_result = make_privileged_classification(
-        200, random_state=np.random.RandomState(42)
-    )
+    rng_result = make_privileged_classification(200, random_state=np.random.RandomState(42))
     for a, b in zip(first, rng_result):
         np.testing.assert_array_equal(a, b)
 
@@ -109,9 +105,7 @@ def test_synthetic_labels_follow_probabilities():
         for b in np.unique(bins):
             in_bin = bins == b
             if in_bin.sum() > 2000:
-                assert abs(
-                    indicator[in_bin].mean() - S[in_bin, k].mean()
-                ) < 0.03
+                assert abs(indicator[in_bin].mean() - S[in_bin, k].mean()) < 0.03
 
 
 def test_synthetic_small_and_binary():
@@ -140,9 +134,7 @@ def test_synthetic_invalid_parameters(kwargs, error, name):
 
 
 def test_synthetic_accepts_numpy_integers():
-    X, *_ = make_privileged_classification(
-        np.int64(5), np.int32(2), np.int64(2), random_state=0
-    )
+    X, *_ = make_privileged_classification(np.int64(5), np.int32(2), np.int64(2), random_state=0)
     assert X.shape == (5, 2)
 
 
@@ -307,9 +299,7 @@ _TYPE_CODES = {np.uint8: 0x08, np.int32: 0x0C, np.float64: 0x0E}
 def _idx_bytes(array):
     array = np.asarray(array)
     code = _TYPE_CODES[array.dtype.type]
-    header = bytes([0, 0, code, array.ndim]) + struct.pack(
-        f">{array.ndim}I", *array.shape
-    )
+    header = bytes([0, 0, code, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
     return header + array.astype(array.dtype.newbyteorder(">")).tobytes()
 
 
@@ -403,8 +393,16 @@ def test_load_fashion_mnist_tiny(clean_env, tmp_path, subfolder):
     np.testing.assert_array_equal(data.y_train, arrays["y_train"])
     np.testing.assert_array_equal(data.y_test, arrays["y_test"])
     assert data.target_names == [
-        "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-        "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+        "T-shirt/top",
+        "Trouser",
+        "Pullover",
+        "Dress",
+        "Coat",
+        "Sandal",
+        "Shirt",
+        "Sneaker",
+        "Bag",
+        "Ankle boot",
     ]
     assert "Fashion-MNIST" in data.DESCR
 
@@ -461,9 +459,7 @@ def test_load_fashion_mnist_downloads(clean_env, tmp_path):
     home = tmp_path / "home"
     data = load_fashion_mnist(home, download=True)
     folder = home / "fashion-mnist"
-    assert sorted(p.name for p in folder.iterdir()) == sorted(
-        _fashion_mnist._FILES.values()
-    )
+    assert sorted(p.name for p in folder.iterdir()) == sorted(_fashion_mnist._FILES.values())
     np.testing.assert_array_equal(data.X_train, arrays["X_train"].reshape(12, -1))
     np.testing.assert_array_equal(data.y_test, arrays["y_test"])
     # A second call reads the downloaded copy, even with the source gone.
@@ -482,9 +478,7 @@ def test_load_fashion_mnist_download_checksum_mismatch(clean_env, tmp_path):
 
 
 def test_load_fashion_mnist_download_failure_message(clean_env, tmp_path):
-    clean_env.setattr(
-        _fashion_mnist, "FASHION_MNIST_URL", (tmp_path / "nowhere").as_uri() + "/"
-    )
+    clean_env.setattr(_fashion_mnist, "FASHION_MNIST_URL", (tmp_path / "nowhere").as_uri() + "/")
     with pytest.raises(OSError, match="Could not download Fashion-MNIST"):
         load_fashion_mnist(tmp_path / "home")
 
@@ -544,9 +538,7 @@ def _tiny_tweets(folder):
     (folder / "negative.txt").write_bytes(
         b"I hate Mondays\n\n@boss 2 meetings today \r\n   \nworst.\n"
     )
-    (folder / "positive.txt").write_bytes(
-        "Love it ❤\n@Ann thx for 100 likes".encode()
-    )
+    (folder / "positive.txt").write_bytes("Love it ❤\n@Ann thx for 100 likes".encode())
 
 
 def test_load_sentiment140_tiny(clean_env, tmp_path):

@@ -15,13 +15,19 @@ pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUD
 
 
 def _data():
-    X_star, y = make_classification(n_samples=300, n_features=8, n_informative=5, n_classes=3, random_state=0)
+    X_star, y = make_classification(
+        n_samples=300, n_features=8, n_informative=5, n_classes=3, random_state=0
+    )
     return X_star[:, :4], y, X_star
 
 
 def _mlp(seed, device="cpu"):
     torch.manual_seed(seed)
-    return torch.nn.Sequential(torch.nn.Linear(4, 16), torch.nn.ReLU(), torch.nn.Linear(16, 3)).double().to(device)
+    return (
+        torch.nn.Sequential(torch.nn.Linear(4, 16), torch.nn.ReLU(), torch.nn.Linear(16, 3))
+        .double()
+        .to(device)
+    )
 
 
 def _teacher(device):

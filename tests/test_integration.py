@@ -132,7 +132,9 @@ def test_grid_search_slices_privileged_data_per_fold(task):
     assert len(teacher.seen) == n_candidates * cv.get_n_splits() + 1
     fold_calls = teacher.seen[:-1]
     train_sets = [set(np.arange(N_SAMPLES)[train][mask[train]]) for train, _ in cv.split(X)]
-    assert all(any(set(rows) == rows_expected for rows_expected in train_sets) for rows in fold_calls)
+    assert all(
+        any(set(rows) == rows_expected for rows_expected in train_sets) for rows in fold_calls
+    )
     assert {len(rows) for rows in fold_calls} == {len(rows) for rows in expected}
     np.testing.assert_array_equal(teacher.seen[-1], np.flatnonzero(mask))
     assert search.best_estimator_.teacher is teacher
@@ -194,7 +196,9 @@ def test_metadata_routing(task):
         search.fit(X, y, X_star=X_star, privileged_mask=mask)
         assert {len(rows) for rows in teacher.seen} <= {mask.sum(), 40, 39, 41, 38, 42}
         np.testing.assert_array_equal(teacher.seen[-1], np.flatnonzero(mask))
-        results = cross_validate(estimator, X, y, cv=3, params={"X_star": X_star, "privileged_mask": mask})
+        results = cross_validate(
+            estimator, X, y, cv=3, params={"X_star": X_star, "privileged_mask": mask}
+        )
         assert np.all(np.isfinite(results["test_score"]))
         with pytest.raises(UnsetMetadataPassedError, match="X_star"):
             cross_validate(estimator_class(teacher), X, y, cv=3, params={"X_star": X_star})
@@ -206,7 +210,9 @@ def test_short_X_star_is_rejected_with_the_full_length_rule(task):
     mask = np.arange(N_SAMPLES) < 30
     with pytest.raises(ValueError, match=r"X_star has 30 rows but X has 120.*full\s+length"):
         estimator_class(teacher).fit(X, y, X_star=X_star[mask], privileged_mask=mask)
-    search = GridSearchCV(estimator_class(teacher), _grid(estimator_class), cv=3, error_score="raise")
+    search = GridSearchCV(
+        estimator_class(teacher), _grid(estimator_class), cv=3, error_score="raise"
+    )
     with pytest.raises(ValueError, match="privileged_mask"):
         search.fit(X, y, X_star=X_star[mask], privileged_mask=mask)
 
@@ -221,7 +227,9 @@ def test_pandas_and_string_labels_through_a_search():
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)  # e.g. "X does not have valid feature names"
         search = GridSearchCV(
-            DistilledClassifier(teacher), {"teacher_weight": [0.3, 0.7], "temperature": [1.0, 2.0]}, cv=3
+            DistilledClassifier(teacher),
+            {"teacher_weight": [0.3, 0.7], "temperature": [1.0, 2.0]},
+            cv=3,
         ).fit(X_df, labels, X_star=X_star_df)
         predictions = search.predict(X_df)
     best = search.best_estimator_
@@ -237,7 +245,9 @@ def test_pandas_and_string_labels_through_a_search():
 
 def test_process_workers_give_the_same_search():
     X, y, X_star, teacher, estimator_class = _data("classification")
-    serial = GridSearchCV(estimator_class(teacher), _grid(estimator_class), cv=3).fit(X, y, X_star=X_star)
+    serial = GridSearchCV(estimator_class(teacher), _grid(estimator_class), cv=3).fit(
+        X, y, X_star=X_star
+    )
     parallel = GridSearchCV(
         estimator_class(teacher), _grid(estimator_class), cv=3, n_jobs=2, error_score="raise"
     )
@@ -251,20 +261,23 @@ def test_process_workers_give_the_same_search():
 def test_search_on_a_dask_cluster():
     distributed = pytest.importorskip("distributed")
     X, y, X_star, teacher, estimator_class = _data("classification")
-    serial = GridSearchCV(estimator_class(teacher), _grid(estimator_class), cv=3).fit(X, y, X_star=X_star)
-    with distributed.LocalCluster(
-        n_workers=1,
-        threads_per_worker=2,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address=None,
-    ) as cluster, distributed.Client(cluster):
+    serial = GridSearchCV(estimator_class(teacher), _grid(estimator_class), cv=3).fit(
+        X, y, X_star=X_star
+    )
+    with (
+        distributed.LocalCluster(
+            n_workers=1,
+            threads_per_worker=2,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+        ) as cluster,
+        distributed.Client(cluster),
+    ):
         with joblib.parallel_backend("dask"):
             on_dask = GridSearchCV(
                 estimator_class(teacher), _grid(estimator_class), cv=3, error_score="raise"
-            ).fit(
-                X, y, X_star=X_star
-            )
+            ).fit(X, y, X_star=X_star)
     np.testing.assert_allclose(
         on_dask.cv_results_["mean_test_score"], serial.cv_results_["mean_test_score"], rtol=1e-6
     )

@@ -112,13 +112,17 @@ def test_loss_equals_spec(n_classes, T, kind, lam):
 @pytest.mark.parametrize("n_classes", [2, 5])
 def test_loss_without_teacher_is_weighted_cross_entropy(n_classes):
     z, y, _, _, sw = random_problem(40, n_classes, seed=3)
-    loss = distillation_loss(torch.as_tensor(z), torch.as_tensor(y, dtype=torch.int64), torch.as_tensor(sw))
+    loss = distillation_loss(
+        torch.as_tensor(z), torch.as_tensor(y, dtype=torch.int64), torch.as_tensor(sw)
+    )
     expected = -np.sum(sw * log_softmax(z, axis=1)[np.arange(40), y])
     assert_allclose(loss.item(), expected, rtol=1e-12)
     # The same as the SPEC objective with an empty privileged set.
     no_mask = np.zeros(40, dtype=bool)
     assert_allclose(
-        loss.item(), spec_objective(z, y, np.zeros_like(z), no_mask, sw, 0.5, 2.0, DISTILL), rtol=1e-12
+        loss.item(),
+        spec_objective(z, y, np.zeros_like(z), no_mask, sw, 0.5, 2.0, DISTILL),
+        rtol=1e-12,
     )
 
 
@@ -194,7 +198,9 @@ def test_loss_and_logit_gradient_equals_autograd(n_classes, T, kind):
     s = soft_targets(v, mask, T)
     logits, loss = torch_loss(z, y, s, mask, sw, lam, T, kind)
     (auto_grad,) = torch.autograd.grad(loss, logits)
-    _, (fused_loss, fused_grad) = torch_loss(z, y, s, mask, sw, lam, T, kind, fn=loss_and_logit_gradient)
+    _, (fused_loss, fused_grad) = torch_loss(
+        z, y, s, mask, sw, lam, T, kind, fn=loss_and_logit_gradient
+    )
     assert_allclose(fused_loss.item(), loss.item(), rtol=1e-13)
     assert_allclose(fused_grad.detach().numpy(), auto_grad.numpy(), rtol=1e-10, atol=1e-13)
 
@@ -228,7 +234,9 @@ def test_subnormal_gradient_entries_are_flushed_to_zero(dtype, with_teacher):
     kwargs = {}
     if with_teacher:
         kwargs = dict(
-            soft_targets=torch.tensor([[0.7, 0.0, 0.3], [0.0, 0.5, 0.5], [0.2, 0.3, 0.5]], dtype=dtype),
+            soft_targets=torch.tensor(
+                [[0.7, 0.0, 0.3], [0.0, 0.5, 0.5], [0.2, 0.3, 0.5]], dtype=dtype
+            ),
             teacher_part=torch.tensor([0.5, 0.5, 0.0], dtype=dtype),
             temperature=1.0,
         )
@@ -239,7 +247,9 @@ def test_subnormal_gradient_entries_are_flushed_to_zero(dtype, with_teacher):
     _, grad = loss_and_logit_gradient(z, y, weight, **kwargs)
     assert grad[0, 1] == 0.0 and grad[1, 0] == 0.0
     assert not ((grad != 0) & (grad.abs() < tiny)).any()
-    assert_allclose(grad.numpy(), auto_grad.numpy(), rtol=1e-6 if dtype == torch.float32 else 1e-12, atol=tiny)
+    assert_allclose(
+        grad.numpy(), auto_grad.numpy(), rtol=1e-6 if dtype == torch.float32 else 1e-12, atol=tiny
+    )
 
 
 def test_clamped_gradient_matches_autograd_and_finite_differences():

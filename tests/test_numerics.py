@@ -62,7 +62,11 @@ def test_extreme_temperatures_and_answers_stay_finite(loss, temperature, answers
     X, y, mask = make_problem()
     output, kind = extreme_answers(answers, y, 3)
     student = DistilledClassifier(
-        loss=loss, temperature=temperature, teacher_output_kind=kind, teacher_weight=0.7, max_iter=50
+        loss=loss,
+        temperature=temperature,
+        teacher_output_kind=kind,
+        teacher_weight=0.7,
+        max_iter=50,
     )
     student.fit(X, y, teacher_output=output, privileged_mask=mask)
     assert_finite_fit(student, X)
@@ -91,7 +95,9 @@ def test_sklearn_teacher_with_hard_probabilities(loss):
     X, y, mask = make_problem()
     teacher = DecisionTreeClassifier(random_state=0).fit(X, y)
     assert set(np.unique(teacher.predict_proba(X))) == {0.0, 1.0}
-    student = DistilledClassifier(teacher, loss=loss, temperature=1e-3, max_iter=50).fit(X, y, privileged_mask=mask)
+    student = DistilledClassifier(teacher, loss=loss, temperature=1e-3, max_iter=50).fit(
+        X, y, privileged_mask=mask
+    )
     assert_finite_fit(student, X)
 
 
@@ -117,7 +123,9 @@ def test_float32_input(dtype):
     student.fit(X, y, teacher_output=output, privileged_mask=mask)
     assert_finite_fit(student, X)
     assert student.coef_.dtype == np.float64
-    reference = DistilledClassifier(dtype="float64", teacher_output_kind=kind, tol=1e-8, max_iter=500)
+    reference = DistilledClassifier(
+        dtype="float64", teacher_output_kind=kind, tol=1e-8, max_iter=500
+    )
     reference.fit(X.astype(np.float64), y, teacher_output=output, privileged_mask=mask)
     assert_allclose(student.coef_, reference.coef_, atol=1e-3)
 
@@ -175,7 +183,9 @@ def test_wide_sparse_input_is_never_densified():
     # included, must stay far below the first.
     n_samples, n_features = 4000, 100_000
     script = WIDE_SPARSE_SCRIPT.format(n_samples=n_samples, n_features=n_features, per_row=20)
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr
     peak_rss = int(done.stdout.split()[-1])
     dense_bytes = n_samples * n_features * 8
@@ -231,16 +241,26 @@ def test_linear_students_predict_without_torch(block, tmp_path):
     X = rng.normal(size=(60, 4))
     y3, y2 = np.arange(60) % 3, np.array(["no", "yes"])[np.arange(60) % 2]
     estimators = {
-        "multiclass": DistilledClassifier(max_iter=20).fit(X, y3, teacher_output=np.eye(3)[(y3 + 1) % 3]),
+        "multiclass": DistilledClassifier(max_iter=20).fit(
+            X, y3, teacher_output=np.eye(3)[(y3 + 1) % 3]
+        ),
         "binary": DistilledClassifier(max_iter=20).fit(X, y2, teacher_output=rng.rand(60)),
         "regressor": DistilledRegressor().fit(X, X @ [1.0, 2.0, 3.0, 4.0], teacher_output=X[:, 0]),
     }
     with open(tmp_path / "fitted.pkl", "wb") as f:
         pickle.dump((estimators, X), f)
     done = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(NO_TORCH_SCRIPT), str(tmp_path / "fitted.pkl"),
-         str(tmp_path / "out.pkl"), block],
-        capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(NO_TORCH_SCRIPT),
+            str(tmp_path / "fitted.pkl"),
+            str(tmp_path / "out.pkl"),
+            block,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
     with open(tmp_path / "out.pkl", "rb") as f:

@@ -52,9 +52,7 @@ def test_loss_curve_mapping_train_test_pairs(tmp_path):
     rng = np.random.default_rng(0)
     curves = {
         "train, without teacher": list(np.linspace(1.0, 0.3, 40)),
-        "test, without teacher": list(
-            np.linspace(1.0, 0.5, 40) + 0.01 * rng.random(40)
-        ),
+        "test, without teacher": list(np.linspace(1.0, 0.5, 40) + 0.01 * rng.random(40)),
         "train, with teacher": list(np.linspace(1.1, 0.35, 40)),
         "test, with teacher": list(np.linspace(1.1, 0.45, 40)),
         "baseline": [0.6] * 40,
@@ -113,9 +111,7 @@ def test_loss_curve_estimator_without_validation_and_mapping_of_estimators():
     assert len(ax.figure.axes) == 1
     assert len(ax.get_lines()) == 1
 
-    ax = plot_loss_curve(
-        {"student": _FittedDummy([3.0, 2.0], [0.5, 0.6]), "other": [2.0, 1.0]}
-    )
+    ax = plot_loss_curve({"student": _FittedDummy([3.0, 2.0], [0.5, 0.6]), "other": [2.0, 1.0]})
     twin = next(a for a in ax.figure.axes if a is not ax)
     assert [line.get_label() for line in ax.get_lines()] == ["student", "other"]
     (val_line,) = twin.get_lines()
@@ -177,9 +173,7 @@ def probabilities():
 
 
 def test_class_probabilities_heatmaps(tmp_path, probabilities):
-    axes = plot_class_probabilities(
-        probabilities, n_objects=40, class_names=["a", "b", "c"]
-    )
+    axes = plot_class_probabilities(probabilities, n_objects=40, class_names=["a", "b", "c"])
     fig = axes[0].figure
     _save(fig, tmp_path, "class_probabilities")
 
@@ -209,9 +203,7 @@ def test_class_probabilities_sort_by(probabilities, tmp_path):
         top = shown[classes == k].max(axis=1)
         assert np.all(np.diff(top) <= 0)  # decreasing confidence inside a class
     # the same permutation in every panel, and it is a permutation of the first 30
-    order = [
-        int(np.flatnonzero(np.all(np.isclose(S, row), axis=1))[0]) for row in shown
-    ]
+    order = [int(np.flatnonzero(np.all(np.isclose(S, row), axis=1))[0]) for row in shown]
     assert sorted(order) == list(range(30))
     P1 = probabilities["student with teacher"][:30]
     np.testing.assert_allclose(axes[2].get_images()[0].get_array().T, P1[order])
@@ -284,9 +276,7 @@ def test_class_distribution_lines(tmp_path):
             for w in weights
         ]
     )
-    ax = plot_class_distribution(
-        mean, weights, temps, class_names=["neg", "neu", "pos"]
-    )
+    ax = plot_class_distribution(mean, weights, temps, class_names=["neg", "neu", "pos"])
     _save(ax.figure, tmp_path, "class_distribution")
 
     lines = ax.get_lines()
@@ -380,9 +370,7 @@ def cv_results():
 
 def _expected_grid(results, x="C", y="tol", xs=C_GRID, ys=TOL_GRID):
     grid = np.full((len(ys), len(xs)), -np.inf)
-    for xv, yv, s in zip(
-        results[f"param_{x}"], results[f"param_{y}"], results["mean_test_score"]
-    ):
+    for xv, yv, s in zip(results[f"param_{x}"], results[f"param_{y}"], results["mean_test_score"]):
         i, j = ys.index(yv), xs.index(xv)
         grid[i, j] = max(grid[i, j], s)
     return grid
@@ -395,9 +383,7 @@ def test_search_surface_from_grid_search(tmp_path, cv_results):
 
     (mesh,) = [c for c in ax.collections if isinstance(c, QuadMesh)]
     expected = _expected_grid(cv_results)
-    np.testing.assert_allclose(
-        np.asarray(mesh.get_array()).reshape(expected.shape), expected
-    )
+    np.testing.assert_allclose(np.asarray(mesh.get_array()).reshape(expected.shape), expected)
     assert ax.get_xlabel() == "C" and ax.get_ylabel() == "tol"
     assert ax.get_xscale() == "log" and ax.get_yscale() == "log"  # auto
     np.testing.assert_allclose(ax.get_xticks(), C_GRID)
@@ -416,19 +402,15 @@ def test_search_surface_from_grid_search(tmp_path, cv_results):
     assert len(texts) == expected.size
     assert {t for _, t in texts} == {f"{v:.3g}" for v in expected.ravel()}
     # colourbar present
-    assert any(
-        a.get_ylabel() == "mean_test_score" for a in ax.figure.axes if a is not ax
-    )
+    assert any(a.get_ylabel() == "mean_test_score" for a in ax.figure.axes if a is not ax)
 
 
 def test_search_surface_pipeline_keys_and_linear_axes(cv_results):
     renamed = {
-        (f"param_clf__{k[len('param_'):]}" if k.startswith("param_") else k): v
+        (f"param_clf__{k[len('param_') :]}" if k.startswith("param_") else k): v
         for k, v in cv_results.items()
     }
-    ax = plot_search_surface(
-        renamed, x="C", y="fit_intercept", annotate=False, log_x=False
-    )
+    ax = plot_search_surface(renamed, x="C", y="fit_intercept", annotate=False, log_x=False)
     (mesh,) = [c for c in ax.collections if isinstance(c, QuadMesh)]
     assert np.asarray(mesh.get_array()).shape == (2, 4)
     assert ax.get_xscale() == "linear"
@@ -440,9 +422,7 @@ def test_search_surface_pipeline_keys_and_linear_axes(cv_results):
 
 
 def test_search_surface_skips_masked_candidates():
-    C = np.ma.MaskedArray(
-        [0.1, 1.0, 0.1, 1.0, None], mask=[0, 0, 0, 0, 1], dtype=object
-    )
+    C = np.ma.MaskedArray([0.1, 1.0, 0.1, 1.0, None], mask=[0, 0, 0, 0, 1], dtype=object)
     T = np.ma.MaskedArray([1, 1, 2, 2, None], mask=[0, 0, 0, 0, 1], dtype=object)
     results = {
         "param_C": C,

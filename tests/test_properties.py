@@ -61,14 +61,20 @@ class LinearTeacher:
 def fit_regressor(data, *, teacher_weight=0.6, sigma=1.0, sigma_teacher=0.5, alpha=0.1):
     X, X_star, y, mask, weights = data
     est = DistilledRegressor(
-        LinearTeacher(1), teacher_weight=teacher_weight, sigma=sigma, sigma_teacher=sigma_teacher, alpha=alpha
+        LinearTeacher(1),
+        teacher_weight=teacher_weight,
+        sigma=sigma,
+        sigma_teacher=sigma_teacher,
+        alpha=alpha,
     )
     return est.fit(X, y, X_star=X_star, privileged_mask=mask, sample_weight=weights)
 
 
 def fit_classifier(data, *, n_classes=3, temperature=2.0):
     X, X_star, y, mask, weights = data
-    est = DistilledClassifier(LinearTeacher(n_classes), teacher_weight=0.5, temperature=temperature, **EXACT)
+    est = DistilledClassifier(
+        LinearTeacher(n_classes), teacher_weight=0.5, temperature=temperature, **EXACT
+    )
     return est.fit(X, y, X_star=X_star, privileged_mask=mask, sample_weight=weights)
 
 
@@ -85,13 +91,20 @@ def test_regressor_row_permutation(seed, n_samples):
 
 
 @PROPERTY
-@given(seed=seeds, n_samples=st.integers(6, 40), n_classes=st.integers(2, 4), temperature=st.sampled_from([0.5, 1, 4]))
+@given(
+    seed=seeds,
+    n_samples=st.integers(6, 40),
+    n_classes=st.integers(2, 4),
+    temperature=st.sampled_from([0.5, 1, 4]),
+)
 def test_classifier_row_permutation(seed, n_samples, n_classes, temperature):
     X, X_star, _, y, mask, weights = make_data(seed, n_samples, n_classes)
     order = np.random.RandomState(seed + 1).permutation(n_samples)
     a = fit_classifier((X, X_star, y, mask, weights), n_classes=n_classes, temperature=temperature)
     b = fit_classifier(
-        (X[order], X_star[order], y[order], mask[order], weights[order]), n_classes=n_classes, temperature=temperature
+        (X[order], X_star[order], y[order], mask[order], weights[order]),
+        n_classes=n_classes,
+        temperature=temperature,
     )
     assert_allclose(b.coef_, a.coef_, atol=1e-6)
     assert_allclose(b.intercept_, a.intercept_, atol=1e-6)
@@ -120,7 +133,9 @@ def test_classifier_integer_weight_is_repeated_rows(seed, n_samples, n_classes):
     X, X_star, _, y, mask, _ = make_data(seed, n_samples, n_classes)
     counts = np.random.RandomState(seed).randint(1, 4, size=n_samples)
     weighted = fit_classifier((X, X_star, y, mask, counts.astype(float)), n_classes=n_classes)
-    repeated = fit_classifier(repeat_rows((X, X_star, y, mask), counts) + (None,), n_classes=n_classes)
+    repeated = fit_classifier(
+        repeat_rows((X, X_star, y, mask), counts) + (None,), n_classes=n_classes
+    )
     assert_allclose(weighted.coef_, repeated.coef_, atol=1e-6)
     assert_allclose(weighted.intercept_, repeated.intercept_, atol=1e-6)
 
@@ -143,7 +158,9 @@ def test_regressor_only_sigma_ratio_matters(seed, n_samples, scale, ratio, alpha
 
 
 @PROPERTY
-@given(seed=seeds, n_samples=st.integers(6, 30), estimator=st.sampled_from(["regressor", "classifier"]))
+@given(
+    seed=seeds, n_samples=st.integers(6, 30), estimator=st.sampled_from(["regressor", "classifier"])
+)
 def test_zero_teacher_weight_never_calls_teacher(seed, n_samples, estimator):
     X, X_star, y_reg, y_cls, mask, weights = make_data(seed, n_samples)
     if estimator == "regressor":
@@ -177,7 +194,9 @@ def one_hot_design(seed, n_samples, n_groups, n_continuous, scaled):
     return X, y, rng.uniform(0.2, 3.0, size=n_samples)
 
 
-@settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(
     seed=seeds,
     n_samples=st.integers(2, 60),
@@ -220,29 +239,56 @@ def test_regressor_equals_lstsq_on_one_hot_designs(
     fitted = DistilledRegressor(fit_intercept=fit_intercept).fit(X, y, sample_weight=weights)
     scale = (1.0 + np.abs(expected_coef).max()) * (1.0 + np.abs(X).max())
     assert_allclose(fitted.coef_, expected_coef, rtol=0, atol=1e-9 * scale)
-    assert_allclose(fitted.intercept_, reference.intercept_, rtol=0, atol=1e-9 * (1 + np.abs(y).max()) * scale)
+    assert_allclose(
+        fitted.intercept_, reference.intercept_, rtol=0, atol=1e-9 * (1 + np.abs(y).max()) * scale
+    )
     X_new = one_hot_design(seed + 1, 20, n_groups, n_continuous, scaled)[0]
     if X_new.shape[1] == X.shape[1]:
         assert_allclose(
-            fitted.predict(X_new), reference.predict(X_new[:, varying]),
-            rtol=0, atol=1e-8 * scale * (1 + np.abs(y).max()),
+            fitted.predict(X_new),
+            reference.predict(X_new[:, varying]),
+            rtol=0,
+            atol=1e-8 * scale * (1 + np.abs(y).max()),
         )
 
 
-@settings(max_examples=100, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=seeds, n_samples=st.integers(3, 60), n_groups=st.integers(1, 3), n_continuous=st.integers(0, 2))
-def test_sparse_regressor_predicts_as_lstsq_on_one_hot_designs(seed, n_samples, n_groups, n_continuous):
+@settings(
+    max_examples=100, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(
+    seed=seeds,
+    n_samples=st.integers(3, 60),
+    n_groups=st.integers(1, 3),
+    n_continuous=st.integers(0, 2),
+)
+def test_sparse_regressor_predicts_as_lstsq_on_one_hot_designs(
+    seed, n_samples, n_groups, n_continuous
+):
     # Sparse X is never centred; a one-hot design is singular with the
     # intercept column, and the fit falls back to LSQR on the centred operator.
     X, y, weights = one_hot_design(seed, n_samples, n_groups, n_continuous, scaled=False)
     expected = LinearRegression().fit(X, y, sample_weight=weights)
     fitted = DistilledRegressor().fit(sp.csr_matrix(X), y, sample_weight=weights)
-    assert_allclose(fitted.predict(sp.csr_matrix(X)), expected.predict(X), rtol=0, atol=1e-7 * (1 + np.abs(y).max()))
+    assert_allclose(
+        fitted.predict(sp.csr_matrix(X)),
+        expected.predict(X),
+        rtol=0,
+        atol=1e-7 * (1 + np.abs(y).max()),
+    )
 
 
-@settings(max_examples=100, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=seeds, n_samples=st.integers(3, 50), teacher_weight=st.floats(0.05, 1.0), ratio=st.sampled_from([0.3, 1.0, 4.0]))
-def test_distilled_regressor_on_one_hot_designs_is_lstsq_on_corrected_targets(seed, n_samples, teacher_weight, ratio):
+@settings(
+    max_examples=100, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(
+    seed=seeds,
+    n_samples=st.integers(3, 50),
+    teacher_weight=st.floats(0.05, 1.0),
+    ratio=st.sampled_from([0.3, 1.0, 4.0]),
+)
+def test_distilled_regressor_on_one_hot_designs_is_lstsq_on_corrected_targets(
+    seed, n_samples, teacher_weight, ratio
+):
     # The distilled fit is weighted least squares on the corrected targets of
     # SPEC section 3: with a rank-deficient design too.
     X, y, _ = one_hot_design(seed, n_samples, 2, 1, scaled=False)
@@ -250,7 +296,12 @@ def test_distilled_regressor_on_one_hot_designs_is_lstsq_on_corrected_targets(se
     mask = rng.rand(n_samples) < 0.5
     answers = np.where(mask, y + rng.normal(size=n_samples), np.nan)
     precision = teacher_weight * ratio**2
-    targets = np.where(mask, ((1 - teacher_weight) * y + precision * np.nan_to_num(answers)) / (1 - teacher_weight + precision), y)
+    targets = np.where(
+        mask,
+        ((1 - teacher_weight) * y + precision * np.nan_to_num(answers))
+        / (1 - teacher_weight + precision),
+        y,
+    )
     weights = np.where(mask, 1 - teacher_weight + precision, 1.0)
     expected = LinearRegression().fit(X, targets, sample_weight=weights)
     fitted = DistilledRegressor(teacher_weight=teacher_weight, sigma=ratio).fit(
@@ -258,4 +309,6 @@ def test_distilled_regressor_on_one_hot_designs_is_lstsq_on_corrected_targets(se
     )
     scale = 1.0 + np.abs(expected.coef_).max()
     assert_allclose(fitted.coef_, expected.coef_, rtol=0, atol=1e-9 * scale)
-    assert_allclose(fitted.predict(X), expected.predict(X), rtol=0, atol=1e-9 * scale * (1 + np.abs(y).max()))
+    assert_allclose(
+        fitted.predict(X), expected.predict(X), rtol=0, atol=1e-9 * scale * (1 + np.abs(y).max())
+    )

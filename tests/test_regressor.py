@@ -728,9 +728,14 @@ def test_multi_output_equals_single_output_fits(layout, monkeypatch):
 def test_multi_output_teacher_answers_every_output_and_matches_ridge_without_it():
     X, Y, _, mask, _ = _multi_output_problem(k=2)
     teacher = LinearRegression().fit(X, Y)
-    student = DistilledRegressor(teacher, teacher_weight=0.5).fit(X, Y, X_star=X, privileged_mask=mask)
+    student = DistilledRegressor(teacher, teacher_weight=0.5).fit(
+        X, Y, X_star=X, privileged_mask=mask
+    )
     reference = DistilledRegressor(teacher_weight=0.5).fit(
-        X, Y, teacher_output=np.where(mask[:, None], teacher.predict(X), np.nan), privileged_mask=mask
+        X,
+        Y,
+        teacher_output=np.where(mask[:, None], teacher.predict(X), np.nan),
+        privileged_mask=mask,
     )
     assert_allclose(student.coef_, reference.coef_, rtol=1e-12)
     plain = DistilledRegressor(alpha=2.0).fit(X, Y)

@@ -41,20 +41,40 @@ def _assert_same_search(search, reference):
     if "alpha" not in reference.best_params_:  # the reference used DistilledRegressor's own alpha
         expected["alpha"] = search.alpha_
     assert search.best_params_ == expected
-    assert_allclose(search.cv_results_["mean_test_score"], reference.cv_results_["mean_test_score"], rtol=1e-9, atol=1e-12)
+    assert_allclose(
+        search.cv_results_["mean_test_score"],
+        reference.cv_results_["mean_test_score"],
+        rtol=1e-9,
+        atol=1e-12,
+    )
     for k in range(search.n_splits_):
         key = f"split{k}_test_score"
         assert_allclose(search.cv_results_[key], reference.cv_results_[key], rtol=1e-9, atol=1e-12)
-    assert_array_equal(search.cv_results_["rank_test_score"], reference.cv_results_["rank_test_score"])
+    assert_array_equal(
+        search.cv_results_["rank_test_score"], reference.cv_results_["rank_test_score"]
+    )
     assert search.best_index_ == reference.best_index_
     assert search.best_score_ == pytest.approx(reference.best_score_, rel=1e-9)
-    assert_allclose(search.predict(search._X_check), reference.predict(search._X_check), rtol=1e-9, atol=1e-12)
+    assert_allclose(
+        search.predict(search._X_check), reference.predict(search._X_check), rtol=1e-9, atol=1e-12
+    )
 
 
 @pytest.mark.parametrize(
     "case",
-    ["dense", "alphas", "sparse", "multi-output", "no-intercept", "scoring", "student", "collinear",
-     "constant-column", "shuffled-folds", "dataframe"],
+    [
+        "dense",
+        "alphas",
+        "sparse",
+        "multi-output",
+        "no-intercept",
+        "scoring",
+        "student",
+        "collinear",
+        "constant-column",
+        "shuffled-folds",
+        "dataframe",
+    ],
 )
 def test_same_choice_and_scores_as_grid_search(case):
     X, y, X_star, teacher, mask, weights = _problem(k=2 if case == "multi-output" else None)
@@ -83,10 +103,14 @@ def test_same_choice_and_scores_as_grid_search(case):
     search = DistilledRegressorCV(
         teacher, teacher_weights=LAMBDAS, alphas=alphas, cv=cv, scoring=scoring, **params
     ).fit(X, y, **fit_params)
-    reference = _grid_search(DistilledRegressor(teacher, **params), grid, X, y, cv, scoring, **fit_params)
+    reference = _grid_search(
+        DistilledRegressor(teacher, **params), grid, X, y, cv, scoring, **fit_params
+    )
     search._X_check = X
     _assert_same_search(search, reference)
-    refit = DistilledRegressor(teacher, teacher_weight=search.teacher_weight_, alpha=search.alpha_, **params)
+    refit = DistilledRegressor(
+        teacher, teacher_weight=search.teacher_weight_, alpha=search.alpha_, **params
+    )
     refit.fit(X, y, **fit_params)
     assert_allclose(search.predict(X), refit.predict(X), rtol=1e-12)
 
@@ -107,7 +131,11 @@ def test_teacher_output_and_a_teacher_called_once():
     from_output = DistilledRegressorCV(teacher_weights=LAMBDAS, cv=5).fit(
         X, y, teacher_output=answers, privileged_mask=mask
     )
-    assert_allclose(from_output.cv_results_["mean_test_score"], search.cv_results_["mean_test_score"], rtol=1e-12)
+    assert_allclose(
+        from_output.cv_results_["mean_test_score"],
+        search.cv_results_["mean_test_score"],
+        rtol=1e-12,
+    )
     none_used = DistilledRegressorCV(counting_teacher, teacher_weights=[0.0], cv=5).fit(
         X, y, X_star=X_star, privileged_mask=mask
     )
@@ -129,7 +157,8 @@ def test_without_privileged_information_it_is_ridge_cv_over_alphas():
     assert search.alpha_ == reference.best_params_["alpha"]
     assert_allclose(
         search.cv_results_["mean_test_score"].reshape(4, -1)[:, 0],
-        reference.cv_results_["mean_test_score"], rtol=1e-9,
+        reference.cv_results_["mean_test_score"],
+        rtol=1e-9,
     )
 
 
@@ -137,13 +166,29 @@ def test_without_privileged_information_it_is_ridge_cv_over_alphas():
     "params, error, match",
     [
         (dict(teacher_weights=[]), ValueError, r"teacher_weights must be a non-empty 1-D"),
-        (dict(teacher_weights=[0.5, 1.5]), ValueError, r"Every value of teacher_weights must be in \[0, 1\]; got 1.5"),
-        (dict(teacher_weights=[-0.1]), ValueError, r"teacher_weights must be in \[0, 1\]; got -0.1"),
-        (dict(teacher_weights=0.5), ValueError, r"'teacher_weights' parameter of DistilledRegressorCV must be an array-like"),
+        (
+            dict(teacher_weights=[0.5, 1.5]),
+            ValueError,
+            r"Every value of teacher_weights must be in \[0, 1\]; got 1.5",
+        ),
+        (
+            dict(teacher_weights=[-0.1]),
+            ValueError,
+            r"teacher_weights must be in \[0, 1\]; got -0.1",
+        ),
+        (
+            dict(teacher_weights=0.5),
+            ValueError,
+            r"'teacher_weights' parameter of DistilledRegressorCV must be an array-like",
+        ),
         (dict(alphas=[1.0, -1.0]), ValueError, r"Every value of alphas must be >= 0; got -1"),
         (dict(alphas=[np.nan]), ValueError, r"alphas must hold finite numbers"),
         (dict(cv=1000), ValueError, r"n_splits=1000 greater than the number of samples"),
-        (dict(scoring="no-such-score"), ValueError, r"The 'scoring' parameter of DistilledRegressorCV"),
+        (
+            dict(scoring="no-such-score"),
+            ValueError,
+            r"The 'scoring' parameter of DistilledRegressorCV",
+        ),
     ],
 )
 def test_bad_input(params, error, match):

@@ -117,7 +117,11 @@ class TestCallerMemory:
 
     @pytest.mark.parametrize("kind", ["float32", "float64", "sparse"])
     def test_as_tensor_has_memory_of_its_own_unless_asked(self, kind):
-        data = sp.random(20, 5, density=0.5, format="csr", random_state=0) if kind == "sparse" else X.astype(kind)
+        data = (
+            sp.random(20, 5, density=0.5, format="csr", random_state=0)
+            if kind == "sparse"
+            else X.astype(kind)
+        )
         dtype = torch.float32 if kind == "float32" else torch.float64
         own = as_tensor(data, dtype=dtype, device="cpu")
         shared = as_tensor(data, dtype=dtype, device="cpu", share_memory=True)
@@ -129,7 +133,9 @@ class TestCallerMemory:
         assert shared_values.data_ptr() == address  # the linear student's zero-copy path stays
 
     def test_pickling_leaves_the_live_estimator_unchanged(self):
-        make = lambda: DistilledClassifier(solver="adam", warm_start=True, max_iter=3, random_state=0)  # noqa: E731
+        def make():
+            return DistilledClassifier(solver="adam", warm_start=True, max_iter=3, random_state=0)
+
         est, twin = quiet(lambda: make().fit(X, Y)), quiet(lambda: make().fit(X, Y))
         pickle.dumps(est)
         copy.deepcopy(est)
@@ -181,7 +187,9 @@ class TestTorchModes:
 
     def test_student_frozen_submodule_stays_frozen(self):
         torch.manual_seed(0)
-        student = torch.nn.Sequential(torch.nn.Linear(4, 5), torch.nn.BatchNorm1d(5), torch.nn.Linear(5, 3))
+        student = torch.nn.Sequential(
+            torch.nn.Linear(4, 5), torch.nn.BatchNorm1d(5), torch.nn.Linear(5, 3)
+        )
         student[1].eval()
         user_modes = modes(student)
         est = quiet(lambda: DistilledClassifier(student=student, max_iter=5).fit(X, Y))
@@ -193,7 +201,9 @@ class TestTorchModes:
 
     def test_warm_start_trains_in_the_given_modes(self):
         torch.manual_seed(0)
-        student = torch.nn.Sequential(torch.nn.Linear(4, 5), torch.nn.BatchNorm1d(5), torch.nn.Linear(5, 3))
+        student = torch.nn.Sequential(
+            torch.nn.Linear(4, 5), torch.nn.BatchNorm1d(5), torch.nn.Linear(5, 3)
+        )
         student[1].eval()
         seen = []
         student[2].register_forward_pre_hook(lambda module, args: seen.append(student_modes()))
@@ -214,10 +224,19 @@ class TestTorchModes:
         student = torch.nn.Sequential(torch.nn.BatchNorm1d(4), torch.nn.Linear(4, 3))
         X_big = np.vstack([X] * 4)
         Y_big = np.concatenate([Y] * 4)
-        est = quiet(lambda: DistilledClassifier(
-            student=student, solver="adam", early_stopping=True, max_iter=2, n_iter_no_change=5,
-            batch_size=len(Y_big), validation_fraction=0.5, learning_rate=1e-12, random_state=0,
-        ).fit(X_big, Y_big))
+        est = quiet(
+            lambda: DistilledClassifier(
+                student=student,
+                solver="adam",
+                early_stopping=True,
+                max_iter=2,
+                n_iter_no_change=5,
+                batch_size=len(Y_big),
+                validation_fraction=0.5,
+                learning_rate=1e-12,
+                random_state=0,
+            ).fit(X_big, Y_big)
+        )
         # Equal scores keep the first epoch's parameters: one training batch,
         # and the validation pass of that epoch left no trace.
         assert est.validation_scores_[0] == est.validation_scores_[1]
@@ -225,11 +244,21 @@ class TestTorchModes:
 
     def test_dropout_student_validation_scores_are_deterministic(self):
         torch.manual_seed(0)
-        student = torch.nn.Sequential(torch.nn.Linear(4, 16), torch.nn.Dropout(0.9), torch.nn.Linear(16, 3))
-        est = quiet(lambda: DistilledClassifier(
-            student=student, solver="adam", early_stopping=True, max_iter=6, n_iter_no_change=100,
-            learning_rate=1e-12, random_state=0, validation_fraction=0.5,
-        ).fit(np.vstack([X] * 2), np.concatenate([Y] * 2)))
+        student = torch.nn.Sequential(
+            torch.nn.Linear(4, 16), torch.nn.Dropout(0.9), torch.nn.Linear(16, 3)
+        )
+        est = quiet(
+            lambda: DistilledClassifier(
+                student=student,
+                solver="adam",
+                early_stopping=True,
+                max_iter=6,
+                n_iter_no_change=100,
+                learning_rate=1e-12,
+                random_state=0,
+                validation_fraction=0.5,
+            ).fit(np.vstack([X] * 2), np.concatenate([Y] * 2))
+        )
         assert len(set(est.validation_scores_)) == 1  # parameters frozen in effect: one score
 
     def test_evaluation_mode_restores_each_submodule(self):
@@ -247,12 +276,18 @@ class TestThreads:
         teacher = dropout_teacher()
         before = modes(teacher)
         grid = [0.2, 0.5, 0.8, 1.0]
-        sequential = [DistilledClassifier(teacher, teacher_weight=w, **EXACT).fit(X, Y, X_star=X_STAR).coef_
-                      for w in grid]
+        sequential = [
+            DistilledClassifier(teacher, teacher_weight=w, **EXACT).fit(X, Y, X_star=X_STAR).coef_
+            for w in grid
+        ]
         results = [None] * len(grid)
 
         def fit(i):
-            results[i] = DistilledClassifier(teacher, teacher_weight=grid[i], **EXACT).fit(X, Y, X_star=X_STAR).coef_
+            results[i] = (
+                DistilledClassifier(teacher, teacher_weight=grid[i], **EXACT)
+                .fit(X, Y, X_star=X_STAR)
+                .coef_
+            )
 
         threads = [threading.Thread(target=fit, args=(i,)) for i in range(len(grid))]
         for thread in threads:
@@ -302,8 +337,12 @@ class TestThreads:
         try:
             monkeypatch.setattr(torch_utils, "SMALL_WORK", 1 << 24)
             seen.clear()
-            DistilledClassifier(student=self._thread_recording_student(X.shape[1], 3, seen), max_iter=2).fit(X, Y)
-            assert set(seen) == {1} and torch.get_num_threads() == 1  # never raised above the caller's
+            DistilledClassifier(
+                student=self._thread_recording_student(X.shape[1], 3, seen), max_iter=2
+            ).fit(X, Y)
+            assert (
+                set(seen) == {1} and torch.get_num_threads() == 1
+            )  # never raised above the caller's
         finally:
             torch.set_num_threads(before)
 
@@ -393,16 +432,23 @@ class TestThreads:
 
     def test_concurrent_fits_leave_blas_threads_as_they_were(self):
         before = [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"]
-        threads = [threading.Thread(target=lambda: DistilledClassifier(max_iter=20).fit(X, Y)) for _ in range(4)]
+        threads = [
+            threading.Thread(target=lambda: DistilledClassifier(max_iter=20).fit(X, Y))
+            for _ in range(4)
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-        assert [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"] == before
+        assert [
+            info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"
+        ] == before
 
     def test_concurrent_predictions_of_one_torch_student(self):
         torch.manual_seed(0)
-        student = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Dropout(0.5), torch.nn.Linear(8, 3))
+        student = torch.nn.Sequential(
+            torch.nn.Linear(4, 8), torch.nn.Dropout(0.5), torch.nn.Linear(8, 3)
+        )
         est = quiet(lambda: DistilledClassifier(student=student, max_iter=5).fit(X, Y))
         expected = est.predict_proba(X)
         results = [None] * 6
@@ -446,7 +492,9 @@ LABELS = np.array(["c", "a", "b"])[Y]
 
 
 class TestLabelAlignment:
-    @pytest.mark.parametrize("labels", [("b", "c", "a", "z"), ("c", "b", "a"), ("z", "a", "y", "b", "c")])
+    @pytest.mark.parametrize(
+        "labels", [("b", "c", "a", "z"), ("c", "b", "a"), ("z", "a", "y", "b", "c")]
+    )
     def test_teacher_answers_train_the_student_the_teacher_trains(self, labels):
         teacher = ShuffledTeacher(labels)
         answers = teacher_answers(teacher, X_STAR)
@@ -463,11 +511,15 @@ class TestLabelAlignment:
         answers = teacher_answers(teacher, X_STAR[order])
         cv = KFold(3)  # sorted labels: each fold misses a class
         grid = {"teacher_weight": [0.3, 0.9]}
-        direct = GridSearchCV(DistilledClassifier(teacher, **EXACT), grid, cv=cv, error_score="raise")
+        direct = GridSearchCV(
+            DistilledClassifier(teacher, **EXACT), grid, cv=cv, error_score="raise"
+        )
         direct.fit(X[order], LABELS[order], X_star=X_STAR[order])
         precomputed = GridSearchCV(DistilledClassifier(**EXACT), grid, cv=cv, error_score="raise")
         precomputed.fit(X[order], LABELS[order], teacher_output=answers)
-        assert_array_equal(precomputed.cv_results_["mean_test_score"], direct.cv_results_["mean_test_score"])
+        assert_array_equal(
+            precomputed.cv_results_["mean_test_score"], direct.cv_results_["mean_test_score"]
+        )
         assert_array_equal(precomputed.best_estimator_.coef_, direct.best_estimator_.coef_)
 
     def test_labels_survive_row_selection_and_pickling(self):
@@ -484,14 +536,23 @@ class TestLabelAlignment:
         teacher = ShuffledTeacher()
         answers = teacher_answers(teacher, X_STAR)
         direct = DistilledClassifier(teacher, **EXACT).fit(X, LABELS, X_star=X_STAR)
-        for columns in (answers[:, :3], answers[:, ::-1], answers[:, [2, 0, 1]], answers.take([1, 2, 0], axis=1)):
+        for columns in (
+            answers[:, :3],
+            answers[:, ::-1],
+            answers[:, [2, 0, 1]],
+            answers.take([1, 2, 0], axis=1),
+        ):
             fitted = DistilledClassifier(**EXACT).fit(X, LABELS, teacher_output=columns)
             assert_array_equal(fitted.coef_, direct.coef_)
         assert_array_equal(answers[:, [3, 0]].classes, ["z", "b"])
         mislabelled = TeacherAnswers(np.asarray(answers)[:, :3], answers.classes)
-        with pytest.raises(ValueError, match=r"teacher_output has 3 columns but carries 4 class labels"):
+        with pytest.raises(
+            ValueError, match=r"teacher_output has 3 columns but carries 4 class labels"
+        ):
             DistilledClassifier().fit(X, LABELS, teacher_output=mislabelled)
-        with pytest.raises(ValueError, match=r"teacher_output is one column of the labelled answers"):
+        with pytest.raises(
+            ValueError, match=r"teacher_output is one column of the labelled answers"
+        ):
             DistilledClassifier().fit(X, LABELS, teacher_output=answers[:, 1])
 
     def test_dataframe_teacher_output_is_read_by_column_label(self):
@@ -504,7 +565,10 @@ class TestLabelAlignment:
 
     def test_dataframe_with_other_labels_is_refused(self):
         frame = pd.DataFrame(np.full((N, 3), 1 / 3))  # columns 0, 1, 2; y has "a", "b", "c"
-        with pytest.raises(ValueError, match=r"teacher's classes \[0, 1, 2\] do not cover the labels \['a', 'b', 'c'\]"):
+        with pytest.raises(
+            ValueError,
+            match=r"teacher's classes \[0, 1, 2\] do not cover the labels \['a', 'b', 'c'\]",
+        ):
             DistilledClassifier().fit(X, LABELS, teacher_output=frame)
 
     def test_dataframe_with_repeated_labels_is_refused(self):
@@ -512,7 +576,9 @@ class TestLabelAlignment:
         with pytest.raises(ValueError, match=r"teacher_output has repeated column labels"):
             DistilledClassifier().fit(X, LABELS, teacher_output=frame)
 
-    @pytest.mark.parametrize("dtype, n_classes", [(np.float16, 3), (np.float16, 10), (np.float16, 40)])
+    @pytest.mark.parametrize(
+        "dtype, n_classes", [(np.float16, 3), (np.float16, 10), (np.float16, 40)]
+    )
     def test_auto_reads_low_precision_probabilities_as_probabilities(self, dtype, n_classes):
         y = np.arange(N) % n_classes if n_classes <= N else np.arange(N)
         y = np.concatenate([y, np.arange(n_classes)])  # every class present
@@ -523,16 +589,23 @@ class TestLabelAlignment:
         assert not np.allclose(proba.astype(np.float64).sum(axis=1), 1.0, rtol=0, atol=1e-6)
         settings = dict(max_iter=5, tol=1e-2, dtype="float64")
         auto = quiet(lambda: DistilledClassifier(**settings).fit(X_rows, y, teacher_output=proba))
-        declared = quiet(lambda: DistilledClassifier(teacher_output_kind="proba", **settings).fit(
-            X_rows, y, teacher_output=proba))
+        declared = quiet(
+            lambda: DistilledClassifier(teacher_output_kind="proba", **settings).fit(
+                X_rows, y, teacher_output=proba
+            )
+        )
         assert_array_equal(auto.coef_, declared.coef_)
 
     def test_declared_probabilities_must_sum_to_one(self):
         with pytest.raises(ValueError, match=r"teacher_output_kind='proba'.*row 0 sums to 0.6"):
-            DistilledClassifier(teacher_output_kind="proba").fit(X, Y, teacher_output=np.full((N, 3), 0.2))
+            DistilledClassifier(teacher_output_kind="proba").fit(
+                X, Y, teacher_output=np.full((N, 3), 0.2)
+            )
 
     def test_zero_probability_on_every_class_of_y_is_refused(self):
-        teacher = LogisticRegression().fit(X_STAR, np.where(np.arange(N) < 5, 9, Y))  # class 9 extra
+        teacher = LogisticRegression().fit(
+            X_STAR, np.where(np.arange(N) < 5, 9, Y)
+        )  # class 9 extra
         proba = teacher.predict_proba(X_STAR)
         proba[3] = [0.0, 0.0, 0.0, 1.0]  # row 3: all of y's classes impossible
 
@@ -542,7 +615,9 @@ class TestLabelAlignment:
             def predict_proba(self, rows):
                 return proba[: len(rows)]
 
-        match = r"teacher gives probability zero \(logit -inf\) to every class of y on 1 privileged row"
+        match = (
+            r"teacher gives probability zero \(logit -inf\) to every class of y on 1 privileged row"
+        )
         with pytest.raises(ValueError, match=match):
             DistilledClassifier(Fixed()).fit(X, Y, X_star=X_STAR)
         answers = teacher_answers(Fixed(), X_STAR)  # log(0) = -inf: an impossible class
@@ -550,7 +625,9 @@ class TestLabelAlignment:
         with pytest.raises(ValueError, match=match):
             DistilledClassifier().fit(X, Y, teacher_output=answers)
         with pytest.raises(ValueError, match=match):
-            DistilledClassifier().fit(X, Y, teacher_output=pd.DataFrame(proba, columns=teacher.classes_))
+            DistilledClassifier().fit(
+                X, Y, teacher_output=pd.DataFrame(proba, columns=teacher.classes_)
+            )
 
     def test_large_finite_gap_to_a_class_outside_y_is_accepted(self):
         # A fold without class 2: the softmax over y's classes is defined,
@@ -564,7 +641,10 @@ class TestLabelAlignment:
 
     def test_dataframe_label_message_says_how_to_fix(self):
         frame = pd.DataFrame(np.full((N, 2), 0.5))  # default columns 0, 1; y is 1, 2
-        with pytest.raises(ValueError, match=r"column labels of the teacher_output DataFrame.*columns=teacher.classes_.*to_numpy"):
+        with pytest.raises(
+            ValueError,
+            match=r"column labels of the teacher_output DataFrame.*columns=teacher.classes_.*to_numpy",
+        ):
             DistilledClassifier().fit(X, np.where(np.arange(N) % 2, 2, 1), teacher_output=frame)
 
     def test_minus_inf_logits_mean_an_impossible_class(self):
@@ -677,10 +757,21 @@ class TestAtomicFit:
                         raise RuntimeError("boom")
                 return self.linear(x)
 
-        est = quiet(lambda: DistilledClassifier(
-            student=Failing(), warm_start=True, solver="adam", max_iter=5, random_state=0, learning_rate=0.1
-        ).fit(X, Y))
-        weights, proba, n_iter = est.student_.linear.weight.detach().clone(), est.predict_proba(X), est.n_iter_
+        est = quiet(
+            lambda: DistilledClassifier(
+                student=Failing(),
+                warm_start=True,
+                solver="adam",
+                max_iter=5,
+                random_state=0,
+                learning_rate=0.1,
+            ).fit(X, Y)
+        )
+        weights, proba, n_iter = (
+            est.student_.linear.weight.detach().clone(),
+            est.predict_proba(X),
+            est.n_iter_,
+        )
         Failing.fail = True
         try:
             with pytest.raises(RuntimeError, match="boom"):
@@ -712,7 +803,9 @@ class TestAtomicFit:
 # ---------------------------------------------------------------------------
 class TestFittedStateDispatch:
     def test_linear_refit_after_a_torch_student_predicts_linearly(self):
-        est = quiet(lambda: DistilledClassifier(student=torch.nn.Linear(4, 3), max_iter=5).fit(X, Y))
+        est = quiet(
+            lambda: DistilledClassifier(student=torch.nn.Linear(4, 3), max_iter=5).fit(X, Y)
+        )
         est.set_params(student=None, **EXACT).fit(X, Y)
         assert not hasattr(est, "student_")
         reference = LogisticRegression(C=1.0, tol=1e-12, max_iter=1000).fit(X, Y)
@@ -722,11 +815,17 @@ class TestFittedStateDispatch:
         est = DistilledRegressor(student=Ridge(alpha=1000.0)).fit(X, Y_REG)
         est.set_params(student=None).fit(X, Y_REG)
         assert not hasattr(est, "student_")
-        assert_allclose(est.predict(X), LinearRegression().fit(X, Y_REG).predict(X), rtol=0, atol=1e-12)
+        assert_allclose(
+            est.predict(X), LinearRegression().fit(X, Y_REG).predict(X), rtol=0, atol=1e-12
+        )
 
-    @pytest.mark.parametrize("change", [{"dtype": "float64"}, {"student": None}, {"device": "auto"}])
+    @pytest.mark.parametrize(
+        "change", [{"dtype": "float64"}, {"student": None}, {"device": "auto"}]
+    )
     def test_parameters_changed_after_fit_do_not_change_predictions(self, change):
-        est = quiet(lambda: DistilledClassifier(student=torch.nn.Linear(4, 3), max_iter=5).fit(X, Y))
+        est = quiet(
+            lambda: DistilledClassifier(student=torch.nn.Linear(4, 3), max_iter=5).fit(X, Y)
+        )
         expected = est.predict_proba(X)
         est.set_params(**change)
         assert_array_equal(est.predict_proba(X), expected)
@@ -747,10 +846,14 @@ class NaNStudent(torch.nn.Module):
 
 
 class TestFinitePredictions:
-    @pytest.mark.parametrize("method", ["predict", "predict_proba", "predict_log_proba", "decision_function"])
+    @pytest.mark.parametrize(
+        "method", ["predict", "predict_proba", "predict_log_proba", "decision_function"]
+    )
     def test_torch_student_nan_is_an_error(self, method):
         est = quiet(lambda: DistilledClassifier(student=NaNStudent(), max_iter=3).fit(X, Y))
-        with pytest.raises(ValueError, match=r"NaN or infinite predictions on 1 row\(s\) of X, e.g. row 1"):
+        with pytest.raises(
+            ValueError, match=r"NaN or infinite predictions on 1 row\(s\) of X, e.g. row 1"
+        ):
             getattr(est, method)(X)
 
     def test_linear_overflow_is_an_error(self):
@@ -758,7 +861,9 @@ class TestFinitePredictions:
         X_huge = X.copy()
         X_huge[7] = np.sign(est.coef_[0]) * np.finfo(np.float64).max  # class 0's score overflows
         assert np.abs(est.coef_[0]).sum() > 1.0
-        with pytest.raises(ValueError, match=r"NaN or infinite predictions on 1 row\(s\) of X, e.g. row 7"):
+        with pytest.raises(
+            ValueError, match=r"NaN or infinite predictions on 1 row\(s\) of X, e.g. row 7"
+        ):
             est.predict_proba(X_huge)
 
     def test_regressor_student_nan_is_an_error(self):
@@ -769,7 +874,9 @@ class TestFinitePredictions:
                 return out
 
         est = DistilledRegressor(student=NaNRegressor()).fit(X, Y_REG)
-        with pytest.raises(ValueError, match=r"DistilledRegressor computed NaN or infinite predictions on 1 row"):
+        with pytest.raises(
+            ValueError, match=r"DistilledRegressor computed NaN or infinite predictions on 1 row"
+        ):
             est.predict(X)
 
     def test_regressor_linear_overflow_is_an_error(self):
@@ -795,11 +902,17 @@ class TestExtremeScales:
         got = DistilledRegressor(alpha=alpha).fit(X_scaled, Y_REG)
         with np.errstate(over="ignore", under="ignore", divide="ignore"):
             unscaled_alpha = np.float64(alpha) / np.float64(scale) ** 2 if alpha else 0.0
-        if not np.isfinite(unscaled_alpha):  # the penalty wins: coefficients zero, the mean predicted
+        if not np.isfinite(
+            unscaled_alpha
+        ):  # the penalty wins: coefficients zero, the mean predicted
             assert_allclose(got.coef_ * scale, 0.0, atol=1e-12)
             assert_allclose(got.predict(X_scaled), Y_REG.mean(), rtol=1e-12)
             return
-        reference = Ridge(alpha=unscaled_alpha, solver="svd").fit(X, Y_REG) if alpha else LinearRegression().fit(X, Y_REG)
+        reference = (
+            Ridge(alpha=unscaled_alpha, solver="svd").fit(X, Y_REG)
+            if alpha
+            else LinearRegression().fit(X, Y_REG)
+        )
         assert_allclose(got.predict(X_scaled), reference.predict(X), rtol=0, atol=1e-8)
         assert_allclose(got.coef_ * scale, reference.coef_, rtol=1e-8, atol=1e-12)
 
@@ -809,19 +922,31 @@ class TestExtremeScales:
         expected = LinearRegression().fit(X_offset, Y_REG)
         got = DistilledRegressor().fit(sp.csr_matrix(X_offset), Y_REG)
         assert_allclose(got.coef_, expected.coef_, rtol=1e-6)
-        assert_allclose(got.predict(sp.csr_matrix(X_offset)), expected.predict(X_offset), rtol=0, atol=1e-6)
+        assert_allclose(
+            got.predict(sp.csr_matrix(X_offset)), expected.predict(X_offset), rtol=0, atol=1e-6
+        )
 
-    @pytest.mark.parametrize("sigma, sigma_teacher, side", [(1e200, 1e-200, "overflow"), (1e-170, 1.0, "underflow")])
+    @pytest.mark.parametrize(
+        "sigma, sigma_teacher, side", [(1e200, 1e-200, "overflow"), (1e-170, 1.0, "underflow")]
+    )
     def test_unrepresentable_sigma_ratio_is_an_error(self, sigma, sigma_teacher, side):
-        est = DistilledRegressor(LinearRegression().fit(X, Y_REG), teacher_weight=1.0, sigma=sigma,
-                                 sigma_teacher=sigma_teacher)
-        with pytest.raises(ValueError, match=rf"sigma=.* and sigma_teacher=.*float64 cannot hold \({side}\)"):
+        est = DistilledRegressor(
+            LinearRegression().fit(X, Y_REG),
+            teacher_weight=1.0,
+            sigma=sigma,
+            sigma_teacher=sigma_teacher,
+        )
+        with pytest.raises(
+            ValueError, match=rf"sigma=.* and sigma_teacher=.*float64 cannot hold \({side}\)"
+        ):
             est.fit(X, Y_REG, privileged_mask=np.arange(N) < 30)
 
     def test_large_representable_sigma_ratio_is_the_teacher_limit(self):
         answers = Y_REG + rng.normal(size=N)
         mask = np.arange(N) < 40
-        huge = DistilledRegressor(teacher_weight=0.5, sigma=1e100).fit(X, Y_REG, teacher_output=answers, privileged_mask=mask)
+        huge = DistilledRegressor(teacher_weight=0.5, sigma=1e100).fit(
+            X, Y_REG, teacher_output=answers, privileged_mask=mask
+        )
         limit = DistilledRegressor(teacher_weight=1.0).fit(X[mask], answers[mask])
         assert_allclose(huge.coef_, limit.coef_, rtol=1e-9)
 
@@ -829,15 +954,21 @@ class TestExtremeScales:
         y = (X[:, 0] > 0).astype(int)
         soft = np.column_stack([0.9 - 0.8 * y, 0.1 + 0.8 * y])
         with pytest.warns(ConvergenceWarning, match=r"L-BFGS did not converge"):
-            DistilledClassifier(temperature=1e-15, dtype="float64", max_iter=500).fit(X, y, teacher_output=soft)
+            DistilledClassifier(temperature=1e-15, dtype="float64", max_iter=500).fit(
+                X, y, teacher_output=soft
+            )
 
     def test_adam_ignores_batches_of_zero_weight(self):
         weights = (np.arange(N) % 2).astype(float)
         X_other = X.copy()
         X_other[weights == 0] = 123.0  # rows of weight zero carry nothing
-        fit = lambda data: quiet(lambda: DistilledClassifier(  # noqa: E731
-            solver="adam", batch_size=2, max_iter=3, random_state=0, dtype="float64"
-        ).fit(data, Y, sample_weight=weights))
+
+        def fit(data):
+            estimator = DistilledClassifier(
+                solver="adam", batch_size=2, max_iter=3, random_state=0, dtype="float64"
+            )
+            return quiet(lambda: estimator.fit(data, Y, sample_weight=weights))
+
         first, second = fit(X), fit(X_other)
         assert np.all(np.isfinite(first.coef_))
         assert_array_equal(first.coef_, second.coef_)
@@ -886,11 +1017,19 @@ class TestRankDeficient:
 class TestClearErrors:
     def test_teacher_returning_a_grad_tensor_is_detached(self):
         module = torch.nn.Linear(4, 3).double()
-        est = DistilledClassifier(lambda rows: module(torch.as_tensor(rows)), **EXACT).fit(X, Y, X_star=X_STAR)
+        est = DistilledClassifier(lambda rows: module(torch.as_tensor(rows)), **EXACT).fit(
+            X, Y, X_star=X_STAR
+        )
         with torch.no_grad():
             logits = module(torch.as_tensor(X_STAR)).numpy()
-        reference = DistilledClassifier(**EXACT).fit(X, Y, teacher_output=logits, )
-        reference_kind = DistilledClassifier(teacher_output_kind="logits", **EXACT).fit(X, Y, teacher_output=logits)
+        reference = DistilledClassifier(**EXACT).fit(
+            X,
+            Y,
+            teacher_output=logits,
+        )
+        reference_kind = DistilledClassifier(teacher_output_kind="logits", **EXACT).fit(
+            X, Y, teacher_output=logits
+        )
         assert_array_equal(est.coef_, reference_kind.coef_)
         assert reference.n_iter_ > 0
 
@@ -901,7 +1040,10 @@ class TestClearErrors:
                 return np.zeros((len(rows), 3)), np.zeros(len(rows))
             return output
 
-        with pytest.raises(TypeError, match=r"The teacher function returned (NoneType|dict|tuple); a teacher must return one array"):
+        with pytest.raises(
+            TypeError,
+            match=r"The teacher function returned (NoneType|dict|tuple); a teacher must return one array",
+        ):
             DistilledClassifier(teacher).fit(X, Y, X_star=X_STAR)
 
     def test_torch_teacher_returning_a_tuple_is_a_type_error(self):
@@ -928,7 +1070,9 @@ class TestClearErrors:
                     return self.linear(x)
 
         teacher = Locked()
-        with pytest.raises(TypeError, match=r"torch teacher Locked is in training mode.*teacher.eval\(\)"):
+        with pytest.raises(
+            TypeError, match=r"torch teacher Locked is in training mode.*teacher.eval\(\)"
+        ):
             DistilledClassifier(teacher).fit(X, Y, X_star=X_STAR)
         assert teacher.training  # not switched
         est = DistilledClassifier(teacher.eval(), max_iter=5, tol=1e-2).fit(X, Y, X_star=X_STAR)
@@ -938,14 +1082,19 @@ class TestClearErrors:
         class Buffered(torch.nn.Module):
             def __init__(self):
                 super().__init__()
-                self.register_buffer("w", torch.as_tensor(np.random.RandomState(3).normal(size=(4, 3))))
+                self.register_buffer(
+                    "w", torch.as_tensor(np.random.RandomState(3).normal(size=(4, 3)))
+                )
 
             def forward(self, x):
                 return x @ self.w
 
-        est = DistilledClassifier(Buffered(), teacher_output_kind="logits", **EXACT).fit(X, Y, X_star=X_STAR)
+        est = DistilledClassifier(Buffered(), teacher_output_kind="logits", **EXACT).fit(
+            X, Y, X_star=X_STAR
+        )
         reference = DistilledClassifier(teacher_output_kind="logits", **EXACT).fit(
-            X, Y, teacher_output=X_STAR @ Buffered().w.numpy())
+            X, Y, teacher_output=X_STAR @ Buffered().w.numpy()
+        )
         # torch's and numpy's float64 products may round differently (numpy 1.23's OpenBLAS).
         assert_allclose(est.coef_, reference.coef_, rtol=1e-10, atol=1e-12)
 
@@ -964,7 +1113,9 @@ class TestClearErrors:
             def forward(self, x):
                 return self.linear(x), x
 
-        with pytest.raises(TypeError, match=r"The student returned tuple; a torch student must return one tensor"):
+        with pytest.raises(
+            TypeError, match=r"The student returned tuple; a torch student must return one tensor"
+        ):
             DistilledClassifier(student=Pair()).fit(X, Y)
 
     def test_student_returning_float64_for_float32_training(self):
@@ -976,48 +1127,76 @@ class TestClearErrors:
             def forward(self, x):
                 return self.linear(x).double()
 
-        with pytest.raises(ValueError, match=r"returned torch.float64 logits .* for torch.float32 input.*dtype parameter"):
+        with pytest.raises(
+            ValueError,
+            match=r"returned torch.float64 logits .* for torch.float32 input.*dtype parameter",
+        ):
             DistilledClassifier(student=Widening()).fit(X, Y)
 
-    @pytest.mark.parametrize("device, match", [
-        ("meta", r"device='meta' is not supported"),
-        ("mps", r"device='mps' is not supported"),
-        ("cuda:7", r"device='cuda:7' (was requested but CUDA is not available|names GPU 7)"),
-        ("gpu", r"device='gpu' is not a torch device"),
-    ])
+    @pytest.mark.parametrize(
+        "device, match",
+        [
+            ("meta", r"device='meta' is not supported"),
+            ("mps", r"device='mps' is not supported"),
+            ("cuda:7", r"device='cuda:7' (was requested but CUDA is not available|names GPU 7)"),
+            ("gpu", r"device='gpu' is not a torch device"),
+        ],
+    )
     def test_unsupported_devices(self, device, match):
         with pytest.raises(ValueError, match=match):
             DistilledClassifier(device=device).fit(X, Y)
 
-    @pytest.mark.parametrize("make", [
-        lambda: DistilledClassifier(LogisticRegression),
-        lambda: DistilledClassifier(student=torch.nn.Linear),
-        lambda: DistilledRegressor(LinearRegression),
-        lambda: DistilledRegressor(student=Ridge),
-    ])
+    @pytest.mark.parametrize(
+        "make",
+        [
+            lambda: DistilledClassifier(LogisticRegression),
+            lambda: DistilledClassifier(student=torch.nn.Linear),
+            lambda: DistilledRegressor(LinearRegression),
+            lambda: DistilledRegressor(student=Ridge),
+        ],
+    )
     def test_a_class_instead_of_an_instance(self, make):
         est = make()
         y = Y if isinstance(est, DistilledClassifier) else Y_REG
-        with pytest.raises(TypeError, match=r"(teacher|student) must be an instance, got the class \w+ itself"):
+        with pytest.raises(
+            TypeError, match=r"(teacher|student) must be an instance, got the class \w+ itself"
+        ):
             est.fit(X, y, X_star=X_STAR if est.teacher is not None else None)
 
     def test_early_stopping_on_too_few_rows(self):
-        with pytest.raises(ValueError, match=r"early_stopping=True holds out validation_fraction=0.1 of 12 rows"):
+        with pytest.raises(
+            ValueError, match=r"early_stopping=True holds out validation_fraction=0.1 of 12 rows"
+        ):
             DistilledClassifier(solver="adam", early_stopping=True).fit(X[:12], Y[:12])
 
-    @pytest.mark.parametrize("change, match", [
-        (lambda est: est.fit(X[:, :3], Y), r"n_features 4 -> 3"),
-        (lambda est: est.set_params(fit_intercept=False).fit(X, Y), r"fit_intercept True -> False"),
-        (lambda est: est.set_params(student=torch.nn.Linear(4, 3)).fit(X, Y), r"student NoneType -> Linear"),
-        (lambda est: est.fit(X, np.arange(N) % 2), r"classes \[0, 1, 2\] -> \[0, 1\]"),
-    ])
+    @pytest.mark.parametrize(
+        "change, match",
+        [
+            (lambda est: est.fit(X[:, :3], Y), r"n_features 4 -> 3"),
+            (
+                lambda est: est.set_params(fit_intercept=False).fit(X, Y),
+                r"fit_intercept True -> False",
+            ),
+            (
+                lambda est: est.set_params(student=torch.nn.Linear(4, 3)).fit(X, Y),
+                r"student NoneType -> Linear",
+            ),
+            (lambda est: est.fit(X, np.arange(N) % 2), r"classes \[0, 1, 2\] -> \[0, 1\]"),
+        ],
+    )
     def test_warm_start_refuses_a_different_problem(self, change, match):
         est = DistilledClassifier(warm_start=True, max_iter=20).fit(X, Y)
-        with pytest.raises(ValueError, match=r"warm_start=True continues the previous fit.*" + match):
+        with pytest.raises(
+            ValueError, match=r"warm_start=True continues the previous fit.*" + match
+        ):
             quiet(lambda: change(est))
 
     def test_warm_start_refuses_a_new_torch_student(self):
-        est = quiet(lambda: DistilledClassifier(student=torch.nn.Linear(4, 3), warm_start=True, max_iter=3).fit(X, Y))
+        est = quiet(
+            lambda: DistilledClassifier(
+                student=torch.nn.Linear(4, 3), warm_start=True, max_iter=3
+            ).fit(X, Y)
+        )
         with pytest.raises(ValueError, match=r"student Linear -> Sequential"):
             est.set_params(student=torch.nn.Sequential(torch.nn.Linear(4, 3))).fit(X, Y)
 
@@ -1028,25 +1207,35 @@ class TestClearErrors:
             DistilledRegressor(teacher).fit(X, Y_REG, X_star=X_STAR)
 
     def test_teacher_answers_without_X_star(self):
-        with pytest.raises(TypeError, match=r"X_star must be an array-like of privileged features, got None"):
+        with pytest.raises(
+            TypeError, match=r"X_star must be an array-like of privileged features, got None"
+        ):
             teacher_answers(LinearRegression().fit(X, Y_REG), None)
 
     def test_teacher_answers_with_answers_of_the_wrong_row_count(self):
-        with pytest.raises(ValueError, match=r"teacher's answers must have one row per privileged row, shape \(60,\)"):
+        with pytest.raises(
+            ValueError,
+            match=r"teacher's answers must have one row per privileged row, shape \(60,\)",
+        ):
             teacher_answers(lambda rows: np.zeros(len(rows) - 1), X_STAR)
 
-    @pytest.mark.parametrize("teacher, shape", [
-        (LogisticRegression().fit(X_STAR, Y), (N, 3)),
-        (LinearRegression().fit(X_STAR, Y_REG), (N,)),
-        (torch.nn.Linear(4, 2).double(), (N, 2)),
-    ])
+    @pytest.mark.parametrize(
+        "teacher, shape",
+        [
+            (LogisticRegression().fit(X_STAR, Y), (N, 3)),
+            (LinearRegression().fit(X_STAR, Y_REG), (N,)),
+            (torch.nn.Linear(4, 2).double(), (N, 2)),
+        ],
+    )
     def test_teacher_answers_on_an_empty_mask(self, teacher, shape):
         answers = teacher_answers(teacher, X_STAR, privileged_mask=np.zeros(N, dtype=bool))
         assert answers.shape == shape and np.all(np.isnan(answers))
 
     def test_teacher_answers_on_an_empty_mask_for_a_callable(self):
         with pytest.raises(ValueError, match=r"privileged_mask selects no row"):
-            teacher_answers(lambda rows: rows[:, 0], X_STAR, privileged_mask=np.zeros(N, dtype=bool))
+            teacher_answers(
+                lambda rows: rows[:, 0], X_STAR, privileged_mask=np.zeros(N, dtype=bool)
+            )
 
     def test_student_taking_sample_weight_through_kwargs(self):
         student = GridSearchCV(Ridge(), {"alpha": [1e-8]}, cv=3)

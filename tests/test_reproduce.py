@@ -64,7 +64,11 @@ def test_synthetic_quick_end_to_end(tmp_path, capsys):
     table = _check_outputs(
         tmp_path,
         "synthetic_table",
-        ["synthetic_probabilities.png", "synthetic_class_distribution.png", "synthetic_kl_grid.png"],
+        [
+            "synthetic_probabilities.png",
+            "synthetic_class_distribution.png",
+            "synthetic_kl_grid.png",
+        ],
         n_classes=3,
     )
     assert table["with teacher"]["student_size"] == "33"
@@ -86,9 +90,13 @@ def test_fashion_mnist_quick_end_to_end(tmp_path, capsys):
     assert "protocol 'short': 1000 train / 300 test images" in printed
     budget = "Budget: teacher 1 epochs at batch 128, students 2 at batch 256; the authors' code: 20 and 100"
     assert budget + " at batch 64 (--protocol paper)." in _flat(printed)
-    table = _check_outputs(tmp_path, "fashion_mnist_table", ["fashion_mnist_loss_curves.png"], n_classes=10)
+    table = _check_outputs(
+        tmp_path, "fashion_mnist_table", ["fashion_mnist_loss_curves.png"], n_classes=10
+    )
     assert table["without teacher"]["student_size"] == "7850"
-    assert list((tmp_path / "cache").glob("fashion_mnist_teacher_*.npz")), "teacher answers are cached"
+    assert list((tmp_path / "cache").glob("fashion_mnist_teacher_*.npz")), (
+        "teacher answers are cached"
+    )
     curves = (tmp_path / "fashion_mnist_curves.csv").read_text().splitlines()
     assert curves[0] == "model,run,epoch,train_ce,test_ce,train_acc,test_acc"
     assert len(curves) == 1 + 2 * 2 * 2  # two students, two runs, two epochs
@@ -132,7 +140,9 @@ def _mean_test_ce(path):
     for model in ("without teacher", "with teacher"):
         epochs = sorted({int(line["epoch"]) for line in lines if line["model"] == model})
         means[model] = [
-            np.mean([float(x["test_ce"]) for x in lines if x["model"] == model and int(x["epoch"]) == e])
+            np.mean(
+                [float(x["test_ce"]) for x in lines if x["model"] == model and int(x["epoch"]) == e]
+            )
             for e in epochs
         ]
     return lines, means
@@ -140,7 +150,17 @@ def _mean_test_ce(path):
 
 def test_fashion_mnist_paper_protocol_records_every_epoch(tiny_fashion_mnist, tmp_path, capsys):
     out = tmp_path / "out"
-    argv = ["reproduce", "fashion-mnist", "--quick", "--protocol", "paper", "--runs", "2", "--out", str(out)]
+    argv = [
+        "reproduce",
+        "fashion-mnist",
+        "--quick",
+        "--protocol",
+        "paper",
+        "--runs",
+        "2",
+        "--out",
+        str(out),
+    ]
     assert main(argv) == 0
     printed = capsys.readouterr().out
     text = _flat(printed)
@@ -162,7 +182,9 @@ def test_fashion_mnist_paper_protocol_records_every_epoch(tiny_fashion_mnist, tm
     ):
         assert phrase in text, phrase
     # The paper protocol writes files of its own, beside those of the short one.
-    _check_outputs(out, "fashion_mnist_paper_table", ["fashion_mnist_paper_loss_curves.png"], n_classes=10)
+    _check_outputs(
+        out, "fashion_mnist_paper_table", ["fashion_mnist_paper_loss_curves.png"], n_classes=10
+    )
     assert not (out / "fashion_mnist_table.csv").exists()
     lines, means = _mean_test_ce(out / "fashion_mnist_paper_curves.csv")
     assert len(lines) == 2 * 2 * 6
@@ -175,8 +197,12 @@ def test_fashion_mnist_paper_protocol_records_every_epoch(tiny_fashion_mnist, tm
     curves = fashion_mnist.read_curves(out / "fashion_mnist_paper_curves.csv")
     assert [len(curves[model]) for model in means] == [2, 2]
     for model, curve in means.items():
-        assert {len(run[metric]) for run in curves[model] for metric in fashion_mnist.METRICS} == {6}
-        np.testing.assert_allclose(np.mean([run["test_ce"] for run in curves[model]], axis=0), curve)
+        assert {len(run[metric]) for run in curves[model] for metric in fashion_mnist.METRICS} == {
+            6
+        }
+        np.testing.assert_allclose(
+            np.mean([run["test_ce"] for run in curves[model]], axis=0), curve
+        )
     # The lowest mean test CE that is printed is the curves' own.
     for model, curve in means.items():
         best = int(np.argmin(curve)) + 1
@@ -190,7 +216,9 @@ def test_settings_of_ones_own_replace_the_protocols(tiny_fashion_mnist, tmp_path
 
     config = replace(fashion_mnist.QUICK["paper"], student_batch_size=256, student_epochs=3)
     lines = []
-    fashion_mnist.run(runs=1, out=tmp_path / "out", log=lines.append, protocol="paper", config=config)
+    fashion_mnist.run(
+        runs=1, out=tmp_path / "out", log=lines.append, protocol="paper", config=config
+    )
     assert "3 epochs of Adam (batch 256" in lines[0]
     curves = fashion_mnist.read_curves(tmp_path / "out" / "fashion_mnist_paper_curves.csv")
     assert [len(run["test_ce"]) for runs in curves.values() for run in runs] == [3, 3]
@@ -199,17 +227,35 @@ def test_settings_of_ones_own_replace_the_protocols(tiny_fashion_mnist, tmp_path
 def test_paper_protocol_is_the_authors_code():
     # andriygav/PrivilegeLearning, code/src/fashion_mnist.py: Adam at its default step, batch 64.
     paper, short = fashion_mnist.PROTOCOLS["paper"], fashion_mnist.PROTOCOLS["short"]
-    assert (paper.teacher_epochs, paper.teacher_batch_size, paper.teacher_learning_rate) == (20, 64, 1e-3)
-    assert (paper.student_epochs, paper.student_batch_size, paper.student_learning_rate) == (100, 64, 1e-3)
-    assert (paper.teacher_weight, paper.temperature, paper.n_train, paper.n_test) == (0.25, 2.0, None, None)
+    assert (paper.teacher_epochs, paper.teacher_batch_size, paper.teacher_learning_rate) == (
+        20,
+        64,
+        1e-3,
+    )
+    assert (paper.student_epochs, paper.student_batch_size, paper.student_learning_rate) == (
+        100,
+        64,
+        1e-3,
+    )
+    assert (paper.teacher_weight, paper.temperature, paper.n_train, paper.n_test) == (
+        0.25,
+        2.0,
+        None,
+        None,
+    )
     assert (short.teacher_epochs, short.student_epochs) == (5, 20)
     assert fashion_mnist.configuration() == short
     assert build_parser().parse_args(["reproduce", "fashion-mnist"]).protocol == "short"
 
 
 def test_protocol_other_than_short_needs_fashion_mnist(tmp_path, capsys):
-    assert main(["reproduce", "synthetic", "--protocol", "paper", "--out", str(tmp_path / "x")]) == 2
-    assert "--protocol paper applies to fashion-mnist (or all), not synthetic" in capsys.readouterr().err
+    assert (
+        main(["reproduce", "synthetic", "--protocol", "paper", "--out", str(tmp_path / "x")]) == 2
+    )
+    assert (
+        "--protocol paper applies to fashion-mnist (or all), not synthetic"
+        in capsys.readouterr().err
+    )
     assert not (tmp_path / "x").exists()
     with pytest.raises(_common.UsageError, match="unknown FashionMNIST protocol"):
         fashion_mnist.configuration("long")
@@ -240,7 +286,9 @@ def test_notes_name_rows_columns_differences_and_the_section():
     assert lines[0].startswith("Rows: r r") and all(len(line) <= 100 for line in lines)
     assert lines[1].startswith("  r") and "Columns: c" in lines
     assert "Expected differences from the paper:" in lines and "- first reason" in lines
-    assert lines[-1] == 'Details: docs/results.md, section "A section", in the skdistill repository.'
+    assert (
+        lines[-1] == 'Details: docs/results.md, section "A section", in the skdistill repository.'
+    )
 
 
 def test_notes_point_at_sections_that_exist():
@@ -368,7 +416,11 @@ def test_lopez_paz_quick_end_to_end(tmp_path, capsys):
     assert main(["reproduce", "lopez-paz", "--quick", "--runs", "2", "--out", str(tmp_path)]) == 0
     printed = capsys.readouterr().out
     # The published accuracies beside ours, each repetition's wall time, a grid per experiment and loss.
-    for line in ("96 ± 0 / 88 ± 1 / 95 ± 1", "90 ± 1 / 68 ± 1 / 70 ± 1", "98 ± 0 / 89 ± 1 / 97 ± 1"):
+    for line in (
+        "96 ± 0 / 88 ± 1 / 95 ± 1",
+        "90 ± 1 / 68 ± 1 / 70 ± 1",
+        "98 ± 0 / 89 ± 1 / 97 ± 1",
+    ):
         assert line in printed
     assert printed.count("96 ± 2 / 55 ± 3 / 56 ± 4") == 3  # experiment 4 and its two other readings
     assert printed.count("wall time") == 3  # two repetitions and the total
@@ -387,7 +439,9 @@ def test_lopez_paz_quick_end_to_end(tmp_path, capsys):
 
     with open(tmp_path / "lopez_paz_table.csv", newline="", encoding="utf-8") as handle:
         table = {(row["experiment"], row["model"]): row for row in csv.DictReader(handle)}
-    assert set(table) == {(key, model) for key in lopez_paz.GENERATORS for model in lopez_paz.MODELS}
+    assert set(table) == {
+        (key, model) for key in lopez_paz.GENERATORS for model in lopez_paz.MODELS
+    }
     assert {row["runs"] for row in table.values()} == {"2"}
     # Parameters: a linear teacher on 1, 50 or 3 privileged features, students on the 50 regular ones.
     assert table["clean-labels", "privileged"]["size"] == "2"
@@ -398,14 +452,24 @@ def test_lopez_paz_quick_end_to_end(tmp_path, capsys):
     acc = {cell: float(row["acc_mean"]) for cell, row in table.items()}
     for key in [*lopez_paz.GRID_EXPERIMENTS, "sample-dependent-script"]:
         assert acc[key, "privileged"] > acc[key, "regular"] + 0.05, key
-    for key in ("clean-labels", "relevant-features"):  # the teacher helps where x* explains the label
+    for key in (
+        "clean-labels",
+        "relevant-features",
+    ):  # the teacher helps where x* explains the label
         assert acc[key, "distilled"] > acc[key, "regular"] + 0.04, key
     assert acc["sample-dependent-text", "privileged"] < 0.7  # the text's rule is not linear in x*
-    assert (tmp_path / "lopez_paz_table.md").read_text(encoding="utf-8").startswith("| Experiment |")
+    assert (
+        (tmp_path / "lopez_paz_table.md").read_text(encoding="utf-8").startswith("| Experiment |")
+    )
 
     with open(tmp_path / "lopez_paz_grid.csv", newline="", encoding="utf-8") as handle:
         grid = {
-            (row["experiment"], row["loss"], float(row["teacher_weight"]), float(row["temperature"])): row
+            (
+                row["experiment"],
+                row["loss"],
+                float(row["teacher_weight"]),
+                float(row["temperature"]),
+            ): row
             for row in csv.DictReader(handle)
         }
     assert len(grid) == len(lopez_paz.GRID_EXPERIMENTS) * len(lopez_paz.LOSSES) * 2 * 2
@@ -415,11 +479,15 @@ def test_lopez_paz_quick_end_to_end(tmp_path, capsys):
             for temperature in (1.0, 5.0):
                 regular = float(grid[key, loss, 0.0, temperature]["acc_mean"])
                 assert regular == pytest.approx(acc[key, "regular"])
-            assert float(grid[key, loss, 1.0, 1.0]["acc_mean"]) == pytest.approx(acc[key, "distilled"])
+            assert float(grid[key, loss, 1.0, 1.0]["acc_mean"]) == pytest.approx(
+                acc[key, "distilled"]
+            )
     # At λ = 1 the "hinton" student is the "generalized" one with logits scaled by T: same accuracy.
     for key in lopez_paz.GRID_EXPERIMENTS:
         hinton = float(grid[key, "hinton", 1.0, 5.0]["acc_mean"])
-        assert hinton == pytest.approx(float(grid[key, "generalized", 1.0, 5.0]["acc_mean"]), abs=0.005)
+        assert hinton == pytest.approx(
+            float(grid[key, "generalized", 1.0, 5.0]["acc_mean"]), abs=0.005
+        )
     assert "| λ \\ T | 1 | 5 |" in (tmp_path / "lopez_paz_grid.md").read_text(encoding="utf-8")
 
 
@@ -482,7 +550,9 @@ def test_lopez_paz_script_reading_draws_one_set_per_call():
         score = X_star @ problem.alpha[:3]
         np.testing.assert_array_equal(y, score > np.median(score))
         sets.append(columns)
-    assert sets[0] != sets[1]  # the training and the test rows of a repetition use different columns
+    assert (
+        sets[0] != sets[1]
+    )  # the training and the test rows of a repetition use different columns
 
 
 def test_lopez_paz_text_reading_draws_one_set_per_row():

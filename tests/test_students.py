@@ -94,7 +94,9 @@ def test_copies_of_zero_weight_are_left_out():
     classes = np.array([0, 1])
     label_weight, teacher_part = row_weights(np.ones(3), np.array([True, True, False]), 1.0)
     S = np.array([[1.0, 0.0], [0.25, 0.75], [0.5, 0.5]])
-    X_rows, labels, weights = expand_rows(np.arange(3.0)[:, None], y, classes, label_weight, teacher_part, S)
+    X_rows, labels, weights = expand_rows(
+        np.arange(3.0)[:, None], y, classes, label_weight, teacher_part, S
+    )
     # Row 0 and 1 are privileged with teacher_weight 1: no label copy; row 0's
     # class-1 copy has weight 0; row 2 keeps its label copy only.
     assert_array_equal(X_rows[:, 0], [2, 0, 1, 1])
@@ -105,9 +107,9 @@ def test_copies_of_zero_weight_are_left_out():
 def test_a_class_with_no_weight_gets_probability_zero():
     X, X_star, y, mask, weights, teacher = problem(n_classes=3)
     weights = np.where(y == 2, 0.0, weights)  # class 2 has no copy of positive weight
-    est = DistilledClassifier(student=DecisionTreeClassifier(random_state=0), teacher_weight=0.0).fit(
-        X, y, sample_weight=weights
-    )
+    est = DistilledClassifier(
+        student=DecisionTreeClassifier(random_state=0), teacher_weight=0.0
+    ).fit(X, y, sample_weight=weights)
     assert_array_equal(est.classes_, [0, 1, 2])
     proba = est.predict_proba(X)
     assert proba.shape == (len(y), 3) and np.all(proba[:, 2] == 0.0)
@@ -118,8 +120,9 @@ def test_gradient_boosting_student_moves_towards_the_teacher():
     X, X_star, y, mask, weights, teacher = problem(n_samples=400, n_classes=3, seed=2)
     student = HistGradientBoostingClassifier(max_iter=30, random_state=0)
     alone = DistilledClassifier(student=student).fit(X, y)
-    taught = DistilledClassifier(teacher, student=student, teacher_weight=1.0, loss="generalized",
-                                 temperature=2.0).fit(X, y, X_star=X_star)
+    taught = DistilledClassifier(
+        teacher, student=student, teacher_weight=1.0, loss="generalized", temperature=2.0
+    ).fit(X, y, X_star=X_star)
     target = teacher.predict_proba(X_star)
     distance = lambda est: np.abs(est.predict_proba(X) - target).mean()  # noqa: E731
     assert distance(taught) < distance(alone)
@@ -128,7 +131,9 @@ def test_gradient_boosting_student_moves_towards_the_teacher():
 def test_pipeline_student_gets_the_callers_dataframe_and_weights_for_its_last_step():
     X, X_star, y, mask, weights, teacher = problem()
     frame = pd.DataFrame(X, columns=["a", "b"])
-    student = make_pipeline(ColumnTransformer([("scale", StandardScaler(), ["a", "b"])]), LogisticRegression())
+    student = make_pipeline(
+        ColumnTransformer([("scale", StandardScaler(), ["a", "b"])]), LogisticRegression()
+    )
     est = DistilledClassifier(teacher, student=student, loss="generalized", temperature=2.0).fit(
         frame, y, X_star=X_star, sample_weight=weights
     )
@@ -136,8 +141,12 @@ def test_pipeline_student_gets_the_callers_dataframe_and_weights_for_its_last_st
     # The same Pipeline fitted by hand on the expanded rows, weights to its last step.
     label_weight, teacher_part = row_weights(weights, np.ones(len(y), dtype=bool), 0.5)
     soft = softmax(teacher.decision_function(X_star) / 2.0, axis=1)
-    rows, labels, copy_weights = expand_rows(frame, y, np.unique(y), label_weight, teacher_part, soft)
-    by_hand = make_pipeline(ColumnTransformer([("scale", StandardScaler(), ["a", "b"])]), LogisticRegression())
+    rows, labels, copy_weights = expand_rows(
+        frame, y, np.unique(y), label_weight, teacher_part, soft
+    )
+    by_hand = make_pipeline(
+        ColumnTransformer([("scale", StandardScaler(), ["a", "b"])]), LogisticRegression()
+    )
     by_hand.fit(rows, labels, logisticregression__sample_weight=copy_weights)
     assert_allclose(est.predict_proba(frame), by_hand.predict_proba(frame), rtol=1e-12)
     with pytest.raises(TypeError, match=r"student Pipeline does not accept sample_weight"):
@@ -153,7 +162,9 @@ def test_pipeline_student_gets_the_callers_dataframe_and_weights_for_its_last_st
 @pytest.mark.parametrize("fit_intercept", [True, False])
 def test_exported_linear_classifier_is_a_logistic_regression(n_classes, fit_intercept):
     X, X_star, y, mask, weights, teacher = problem(n_classes=n_classes)
-    est = DistilledClassifier(teacher, fit_intercept=fit_intercept, temperature=2.0).fit(X, y, X_star=X_star)
+    est = DistilledClassifier(teacher, fit_intercept=fit_intercept, temperature=2.0).fit(
+        X, y, X_star=X_star
+    )
     exported = est.export_student()
     assert type(exported) is LogisticRegression
     assert_array_equal(exported.classes_, est.classes_)
@@ -167,9 +178,9 @@ def test_exported_linear_classifier_is_a_logistic_regression(n_classes, fit_inte
 
 def test_exported_students_do_not_carry_the_teacher():
     X, X_star, y, mask, weights, teacher = problem()
-    estimator_student = DistilledClassifier(teacher, student=LogisticRegression(), loss="generalized").fit(
-        X, y, X_star=X_star
-    )
+    estimator_student = DistilledClassifier(
+        teacher, student=LogisticRegression(), loss="generalized"
+    ).fit(X, y, X_star=X_star)
     exported = estimator_student.export_student()
     assert type(exported) is LogisticRegression and exported is not estimator_student.student_
     assert_array_equal(exported.predict_proba(X), estimator_student.predict_proba(X))
@@ -189,7 +200,9 @@ def test_exported_linear_regressor(alpha, expected_type):
     X, X_star, y, mask, weights, _ = problem()
     target = X_star @ [1.0, 2.0, -1.0, 0.5]
     teacher = LinearRegression().fit(X_star, target)
-    est = DistilledRegressor(teacher, alpha=alpha).fit(pd.DataFrame(X, columns=["a", "b"]), target, X_star=X_star)
+    est = DistilledRegressor(teacher, alpha=alpha).fit(
+        pd.DataFrame(X, columns=["a", "b"]), target, X_star=X_star
+    )
     exported = est.export_student()
     assert type(exported) is expected_type
     frame = pd.DataFrame(X, columns=["a", "b"])
@@ -209,8 +222,9 @@ def test_predictions_are_the_students_own():
     from sklearn.svm import SVC
 
     X, X_star, y, mask, weights, teacher = problem(n_samples=300)
-    est = DistilledClassifier(teacher, student=SVC(probability=True, random_state=0), loss="generalized",
-                              temperature=3.0).fit(X, y, X_star=X_star)
+    est = DistilledClassifier(
+        teacher, student=SVC(probability=True, random_state=0), loss="generalized", temperature=3.0
+    ).fit(X, y, X_star=X_star)
     exported = est.export_student()
     assert_array_equal(est.predict(X), exported.predict(X))  # SVC decides by its decision function
     assert_array_equal(est.predict(X), est.student_.predict(X))
@@ -229,12 +243,17 @@ def test_the_student_checks_its_own_input():
     assert np.all(np.isfinite(est.predict_proba(X_nan)))
     frame = pd.DataFrame({"c": np.where(X[:, 0] > 0, "u", "v"), "x": X[:, 1]})
     encoded = make_pipeline(
-        make_column_transformer((OneHotEncoder(), ["c"]), remainder="passthrough"), LogisticRegression()
+        make_column_transformer((OneHotEncoder(), ["c"]), remainder="passthrough"),
+        LogisticRegression(),
     )
-    est = DistilledClassifier(teacher, student=encoded, loss="generalized").fit(frame, y, X_star=X_star)
+    est = DistilledClassifier(teacher, student=encoded, loss="generalized").fit(
+        frame, y, X_star=X_star
+    )
     assert est.predict(frame).shape == (len(y),)
     with pytest.raises(ValueError, match="Input X contains NaN"):
-        DistilledClassifier(teacher, loss="generalized").fit(X_nan, y, X_star=X_star)  # the linear student
+        DistilledClassifier(teacher, loss="generalized").fit(
+            X_nan, y, X_star=X_star
+        )  # the linear student
 
 
 def test_a_refit_with_another_kind_leaves_no_state_of_the_first():
@@ -247,7 +266,9 @@ def test_a_refit_with_another_kind_leaves_no_state_of_the_first():
         est.fit(X, y)
     assert est._optimizer_state is not None
     est.set_params(student=LogisticRegression(), solver="lbfgs").fit(X, y)
-    assert not any(hasattr(est, name) for name in ("coef_", "_optimizer_state", "_random_state", "n_iter_"))
+    assert not any(
+        hasattr(est, name) for name in ("coef_", "_optimizer_state", "_random_state", "n_iter_")
+    )
 
 
 def test_export_describes_the_fit_not_later_parameters():
@@ -285,7 +306,9 @@ def test_misbehaving_scikit_learn_students_are_named():
 @pytest.mark.parametrize("class_weight", [{0: np.nan, 1: 1.0}, {0: -1.0, 1: 1.0}])
 def test_class_weight_values_are_checked(class_weight):
     X, X_star, y, mask, weights, teacher = problem(n_classes=2)
-    with pytest.raises(ValueError, match=r"class_weight must map each class to a finite non-negative weight"):
+    with pytest.raises(
+        ValueError, match=r"class_weight must map each class to a finite non-negative weight"
+    ):
         DistilledClassifier(class_weight=class_weight).fit(X, y)
     with pytest.raises(ValueError, match=r"class_weight gives every row the weight zero"):
         DistilledClassifier(class_weight={0: 0.0, 1: 0.0}).fit(X, y)

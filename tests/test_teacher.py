@@ -135,7 +135,9 @@ def test_teacher_answers_zero_probability_is_an_impossible_class():
     )
     exact = dict(dtype="float64", tol=1e-10, max_iter=300)
     direct = DistilledClassifier(teacher, **exact).fit(X, y, privileged_mask=mask)
-    precomputed = DistilledClassifier(**exact).fit(X, y, teacher_output=answers, privileged_mask=mask)
+    precomputed = DistilledClassifier(**exact).fit(
+        X, y, teacher_output=answers, privileged_mask=mask
+    )
     assert_array_equal(precomputed.coef_, direct.coef_)
 
 
@@ -309,7 +311,9 @@ def test_out_of_fold_answers_equal_cross_val_predict_and_leave_the_teacher_alone
     from skdistill import DistilledClassifier
 
     X, y, mask = _classification(3)
-    teacher = RandomForestClassifier(n_estimators=20, random_state=0)  # unfitted, probabilities 0 occur
+    teacher = RandomForestClassifier(
+        n_estimators=20, random_state=0
+    )  # unfitted, probabilities 0 occur
     cv = KFold(4, shuffle=True, random_state=0)
     answers = teacher_answers(teacher, X, mask, y=y, cv=cv)
     expected = cross_val_predict(clone(teacher), X[mask], y[mask], cv=cv, method="predict_proba")
@@ -317,7 +321,9 @@ def test_out_of_fold_answers_equal_cross_val_predict_and_leave_the_teacher_alone
     assert np.all(np.isnan(np.asarray(answers)[~mask]))
     assert_array_equal(answers.classes, np.unique(y[mask]))
     assert not hasattr(teacher, "estimators_")  # the user's teacher is not fitted
-    student = DistilledClassifier(max_iter=50).fit(X, y, teacher_output=answers, privileged_mask=mask)
+    student = DistilledClassifier(max_iter=50).fit(
+        X, y, teacher_output=answers, privileged_mask=mask
+    )
     assert student.n_iter_ >= 1  # zero probabilities are fine as teacher_output
 
 
@@ -330,7 +336,9 @@ def test_out_of_fold_answers_of_a_regressor_and_decision_scores():
     assert_allclose(regression, cross_val_predict(LinearRegression(), X, target, cv=3), rtol=1e-13)
     scores = teacher_answers(LinearSVC(random_state=0), X, y=y, cv=3)
     expected = cross_val_predict(LinearSVC(random_state=0), X, y, cv=3, method="decision_function")
-    assert_allclose(np.asarray(scores), np.column_stack([np.zeros_like(expected), expected]), rtol=1e-12)
+    assert_allclose(
+        np.asarray(scores), np.column_stack([np.zeros_like(expected), expected]), rtol=1e-12
+    )
 
 
 def test_out_of_fold_bad_input():
@@ -393,7 +401,9 @@ def test_text_x_star_is_given_to_the_teacher_as_is(text_problem, container, asse
     }[container]
     mask = np.arange(len(docs)) % 3 != 0
     student = DistilledClassifier(teacher=teacher, teacher_weight=0.6, temperature=2.0)
-    with assert_unchanged(X_star=X_star, teacher=teacher):  # the documents and the teacher, bit for bit
+    with assert_unchanged(
+        X_star=X_star, teacher=teacher
+    ):  # the documents and the teacher, bit for bit
         student.fit(X, y, X_star=X_star, privileged_mask=mask)
         answers = teacher_answers(teacher, X_star, mask)
     expected = np.full((len(docs), 2), np.nan)
@@ -426,7 +436,9 @@ def test_mixed_dataframe_x_star_with_column_transformer_teacher(assert_unchanged
     X_star.loc[~mask, "size"] = np.nan
     X = frame[["size"]].to_numpy() + rng.normal(size=(n, 1))
     with assert_unchanged(X_star=X_star, teacher=teacher):
-        student = DistilledClassifier(teacher=teacher).fit(X, y, X_star=X_star, privileged_mask=mask)
+        student = DistilledClassifier(teacher=teacher).fit(
+            X, y, X_star=X_star, privileged_mask=mask
+        )
         answers = teacher_answers(teacher, X_star, mask)
     assert_allclose(answers[mask], _log_proba(teacher, frame[mask]), rtol=1e-12)
     reference = DistilledClassifier().fit(X, y, teacher_output=answers, privileged_mask=mask)
@@ -461,9 +473,7 @@ def test_text_x_star_routed_by_grid_search(text_problem):
     grid = {"teacher_weight": [0.0, 0.5, 0.9]}
     with sklearn.config_context(enable_metadata_routing=True):
         estimator = DistilledClassifier(teacher=teacher).set_fit_request(X_star=True)
-        search = GridSearchCV(estimator, grid, cv=folds, error_score="raise").fit(
-            X, y, X_star=docs
-        )
+        search = GridSearchCV(estimator, grid, cv=folds, error_score="raise").fit(X, y, X_star=docs)
     for k, weight in enumerate(grid["teacher_weight"]):
         manual = [
             DistilledClassifier(teacher=teacher, teacher_weight=weight)
@@ -478,7 +488,9 @@ def test_text_x_star_with_pipeline_students(text_problem):
     import sklearn
 
     X, y, docs, teacher = text_problem
-    reference = DistilledClassifier(teacher=teacher).fit(StandardScaler().fit_transform(X), y, X_star=docs)
+    reference = DistilledClassifier(teacher=teacher).fit(
+        StandardScaler().fit_transform(X), y, X_star=docs
+    )
     with sklearn.config_context(enable_metadata_routing=True):
         pipeline = make_pipeline(
             StandardScaler(), DistilledClassifier(teacher=teacher).set_fit_request(X_star=True)
@@ -486,7 +498,9 @@ def test_text_x_star_with_pipeline_students(text_problem):
     assert_allclose(pipeline[-1].coef_, reference.coef_, rtol=1e-12)
     # A scikit-learn Pipeline as the student itself, with the documents for the teacher.
     student = DistilledClassifier(
-        teacher=teacher, student=make_pipeline(StandardScaler(), LogisticRegression()), loss="generalized"
+        teacher=teacher,
+        student=make_pipeline(StandardScaler(), LogisticRegression()),
+        loss="generalized",
     ).fit(X, y, X_star=docs)
     assert student.predict_proba(X).shape == (len(docs), 2)
     assert student.score(X, y) > 0.6

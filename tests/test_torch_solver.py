@@ -74,7 +74,9 @@ def test_full_logits_binary_one_column(shape):
     assert_array_equal(full[:, 0].numpy(), np.zeros(6))
     assert_array_equal(full[:, 1].numpy(), z.reshape(-1).numpy())
     # softmax([0, z]) gives sigmoid(z) for the second class.
-    assert_allclose(torch.softmax(full, dim=1)[:, 1].numpy(), 1 / (1 + np.exp(-z.reshape(-1).numpy())))
+    assert_allclose(
+        torch.softmax(full, dim=1)[:, 1].numpy(), 1 / (1 + np.exp(-z.reshape(-1).numpy()))
+    )
 
 
 @pytest.mark.parametrize("n_classes", [2, 4])
@@ -188,12 +190,16 @@ def test_linear_batch_step_equals_autograd(n_classes, with_teacher, kind, fit_in
     batch_weight = float(batch.total_weight())
     module = random_linear_module(5, n_classes, fit_intercept=fit_intercept, seed=4)
     params = [p for p in module.parameters() if p.requires_grad]
-    loss_auto = solver.objective(module, batch, settings, n_classes, batch_weight, data.total_weight)
+    loss_auto = solver.objective(
+        module, batch, settings, n_classes, batch_weight, data.total_weight
+    )
     loss_auto.backward()
     grads_auto = [p.grad.clone() for p in params]
     for p in params:
         p.grad = None
-    loss_closed = solver._linear_batch_step(module, batch, settings, n_classes, batch_weight, data.total_weight)
+    loss_closed = solver._linear_batch_step(
+        module, batch, settings, n_classes, batch_weight, data.total_weight
+    )
     assert_allclose(loss_closed.item(), loss_auto.item(), rtol=1e-12)
     for p, expected in zip(params, grads_auto):
         assert_allclose(p.grad.numpy(), expected.numpy(), rtol=1e-10, atol=1e-13)
@@ -213,10 +219,19 @@ def test_fit_adam_closed_form_follows_the_autograd_trajectory():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             history = solver.fit_adam(
-                module, data, settings, max_iter=4, tol=0.0, batch_size=16, learning_rate=0.05,
-                n_iter_no_change=10, generator=torch.Generator().manual_seed(0),
+                module,
+                data,
+                settings,
+                max_iter=4,
+                tol=0.0,
+                batch_size=16,
+                learning_rate=0.05,
+                n_iter_no_change=10,
+                generator=torch.Generator().manual_seed(0),
             )
-        fitted.append((module.weight.detach().numpy(), module.bias.detach().numpy(), history.loss_curve))
+        fitted.append(
+            (module.weight.detach().numpy(), module.bias.detach().numpy(), history.loss_curve)
+        )
     assert_allclose(fitted[0][0], fitted[1][0], rtol=1e-10)
     assert_allclose(fitted[0][1], fitted[1][1], rtol=1e-10)
     assert_allclose(fitted[0][2], fitted[1][2], rtol=1e-12)
@@ -246,7 +261,9 @@ def test_fit_lbfgs_warns_when_max_iter_reached():
     _, data = make_data(80, 4, 3, with_teacher=True)
     module = random_linear_module(4, 3)
     settings = solver.LossSettings(alpha=1e-3, temperature=1.0, kind=DISTILL, epsilon=1e-6)
-    with pytest.warns(ConvergenceWarning, match=r"L-BFGS did not converge \(1 of max_iter=1 iterations"):
+    with pytest.warns(
+        ConvergenceWarning, match=r"L-BFGS did not converge \(1 of max_iter=1 iterations"
+    ):
         history = solver.fit_lbfgs(module, data, settings, max_iter=1, tol=1e-10, verbose=0)
     assert history.n_iter == 1
     assert not history.converged
@@ -336,4 +353,7 @@ def test_predict_logits_chunks(monkeypatch):
     z = X @ module.weight.detach().numpy().T + module.bias.detach().numpy()
     assert logits.dtype == np.float64
     assert_allclose(logits, np.column_stack([np.zeros(11), z[:, 0]]), rtol=1e-12)
-    assert solver.predict_logits(module, X[:0], 2, dtype=torch.float64, device="cpu").shape == (0, 2)
+    assert solver.predict_logits(module, X[:0], 2, dtype=torch.float64, device="cpu").shape == (
+        0,
+        2,
+    )

@@ -82,11 +82,15 @@ def student(loss="distill", teacher_weight=1.0, temperature=1.0, alpha=ALPHA, to
 
 
 def summary(model):
-    return f"{model.score(X_test, y_test):.3f} / {model.predict_proba(X_test).max(axis=1).mean():.2f}"
+    return (
+        f"{model.score(X_test, y_test):.3f} / {model.predict_proba(X_test).max(axis=1).mean():.2f}"
+    )
 
 
 print(f"Fashion-MNIST: {N_TRAIN} training images (stratified subset), {len(y_test)} test images")
-print(f"teacher: softmax regression on the 14x14 image, test accuracy {teacher.score(X_star_test, y_test):.3f}")
+print(
+    f"teacher: softmax regression on the 14x14 image, test accuracy {teacher.score(X_star_test, y_test):.3f}"
+)
 print(f"student: softmax regression on the 7x7 thumbnail, alpha = {ALPHA:g}")
 print(f"labels only (teacher_weight = 0): {summary(student(teacher_weight=0.0))}")
 print()
@@ -118,24 +122,32 @@ lam, T = 0.5, 5.0
 c = 1 - lam + lam * T**2
 hinton = student("hinton", lam, T, ALPHA, tol=CHECK_TOL * c)  # c times distill's objective
 distill = student("distill", lam * T**2 / c, T, ALPHA / c, tol=CHECK_TOL)
-print(f"check 1, lam = {lam}, T = {T:g}: hinton(lam, alpha) vs distill(lam T^2/c, alpha/c), c = {c:g}")
-print(f"  max |coef difference| = {max_difference(hinton, distill):.1e}"
-      f"  (max |coef| = {np.abs(hinton.coef_).max():.2f})")
+print(
+    f"check 1, lam = {lam}, T = {T:g}: hinton(lam, alpha) vs distill(lam T^2/c, alpha/c), c = {c:g}"
+)
+print(
+    f"  max |coef difference| = {max_difference(hinton, distill):.1e}"
+    f"  (max |coef| = {np.abs(hinton.coef_).max():.2f})"
+)
 
 T = 20.0
 # With u = z / T: distill(W) = generalized_{alpha T^2}(W / T), gradient 1/T times.
 distill = student("distill", 1.0, T, ALPHA, tol=CHECK_TOL / T)
 generalized = student("generalized", 1.0, T, ALPHA * T**2, tol=CHECK_TOL)
 print(f"check 2, lam = 1, T = {T:g}: distill(alpha) vs T * generalized(alpha T^2)")
-print(f"  max |coef difference| = {max_difference(distill, generalized, T):.1e}"
-      f"  (max |coef| = {np.abs(distill.coef_).max():.2f})")
+print(
+    f"  max |coef difference| = {max_difference(distill, generalized, T):.1e}"
+    f"  (max |coef| = {np.abs(distill.coef_).max():.2f})"
+)
 
 # hinton(W) = T^2 generalized_alpha(W / T), gradient T times.
 hinton = student("hinton", 1.0, T, ALPHA, tol=CHECK_TOL * T)
 generalized = student("generalized", 1.0, T, ALPHA, tol=CHECK_TOL)
 print(f"check 3, lam = 1, T = {T:g}: hinton(alpha) vs T * generalized(alpha)")
-print(f"  max |coef difference| = {max_difference(hinton, generalized, T):.1e}"
-      f"  (max |coef| = {np.abs(hinton.coef_).max():.2f})")
+print(
+    f"  max |coef difference| = {max_difference(hinton, generalized, T):.1e}"
+    f"  (max |coef| = {np.abs(hinton.coef_).max():.2f})"
+)
 same = np.array_equal(hinton.predict(X_test), generalized.predict(X_test))
 print(f"  same test predictions: {same}")
 print(f"\n({time.perf_counter() - start:.0f} s)")

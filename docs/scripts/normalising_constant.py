@@ -22,7 +22,10 @@ orthant_integral = np.prod(1.0 / -log_g)
 # Simplex {s >= 0, s_1 + s_2 + s_3 = 1}, parametrised by (s_1, s_2).
 simplex_integral, error = integrate.dblquad(
     lambda s2, s1: g[0] ** s1 * g[1] ** s2 * g[2] ** (1.0 - s1 - s2),
-    0.0, 1.0, lambda s1: 0.0, lambda s1: 1.0 - s1,
+    0.0,
+    1.0,
+    lambda s1: 0.0,
+    lambda s1: 1.0 - s1,
 )
 # Closed form: sum_k g_k / prod_{j != k} log(g_k / g_j).
 simplex_closed = sum(
@@ -31,8 +34,14 @@ simplex_closed = sum(
 
 print(f"g = {g.tolist()}, K = {K}")
 print(f"stated C (paper)                         {stated:.4f}")
-print(f"orthant s >= 0:  integral {orthant_integral:.4f}   normalising C = {1 / orthant_integral:.4f}")
-print(f"simplex:         integral {simplex_integral:.4f}   normalising C = {1 / simplex_integral:.4f}")
+print(
+    f"orthant s >= 0:  integral {orthant_integral:.4f}   normalising C = {1 / orthant_integral:.4f}"
+)
+print(
+    f"simplex:         integral {simplex_integral:.4f}   normalising C = {1 / simplex_integral:.4f}"
+)
 print(f"simplex closed form integral {simplex_closed:.4f}, quadrature error estimate {error:.0e}")
-print(f"stated C / orthant C = {stated * orthant_integral:.4f} = "
-      f"K^(K/2) / 2^(K(K-1)/2) * prod g = {K ** (K / 2) / 2 ** (K * (K - 1) / 2) * np.prod(g):.4f}")
+print(
+    f"stated C / orthant C = {stated * orthant_integral:.4f} = "
+    f"K^(K/2) / 2^(K(K-1)/2) * prod g = {K ** (K / 2) / 2 ** (K * (K - 1) / 2) * np.prod(g):.4f}"
+)

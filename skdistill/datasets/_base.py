@@ -21,8 +21,7 @@ _CHUNK_SIZE = 1 << 16
 def _as_path(value, name):
     if not isinstance(value, (str, os.PathLike)):
         raise TypeError(
-            f"{name} must be a str or an os.PathLike object, got "
-            f"{type(value).__name__}."
+            f"{name} must be a str or an os.PathLike object, got {type(value).__name__}."
         )
     return Path(value).expanduser()
 
@@ -133,8 +132,7 @@ def _content_length(response):
         return None
 
 
-def fetch_file(url, path, *, checksum=None, algorithm="sha256", progress=True,
-               timeout=60):
+def fetch_file(url, path, *, checksum=None, algorithm="sha256", progress=True, timeout=60):
     """Download `url` to `path`, verifying its checksum.
 
     The bytes are written to a temporary file in the destination folder, which
@@ -172,13 +170,9 @@ def fetch_file(url, path, *, checksum=None, algorithm="sha256", progress=True,
     try:
         hasher = hashlib.new(algorithm, usedforsecurity=False)
     except (ValueError, TypeError) as exc:
-        raise ValueError(
-            f"algorithm={algorithm!r} is not a hashlib algorithm."
-        ) from exc
+        raise ValueError(f"algorithm={algorithm!r} is not a hashlib algorithm.") from exc
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(
-        prefix=f".{path.name}.", suffix=".part", dir=path.parent
-    )
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as out, urlopen(url, timeout=timeout) as response:
             bar = _progress_bar(_content_length(response), path.name, progress)

@@ -85,9 +85,7 @@ def _read_bytes(path):
             with gzip.GzipFile(fileobj=handle, mode="rb") as stream:
                 return stream.read()
         except (OSError, EOFError, zlib.error) as exc:
-            raise ValueError(
-                f"{path}: corrupt or truncated gzip data ({exc})."
-            ) from exc
+            raise ValueError(f"{path}: corrupt or truncated gzip data ({exc}).") from exc
 
 
 def read_idx(path):
@@ -122,9 +120,7 @@ def read_idx(path):
     path = _base._as_path(path, "path")
     raw = _read_bytes(path)
     if len(raw) < 4:
-        raise ValueError(
-            f"{path}: not an IDX file, only {len(raw)} bytes long."
-        )
+        raise ValueError(f"{path}: not an IDX file, only {len(raw)} bytes long.")
     magic = int.from_bytes(raw[:4], "big")
     type_code, ndim = raw[2], raw[3]
     if raw[:2] != b"\x00\x00" or type_code not in _IDX_DTYPES or ndim == 0:
@@ -172,13 +168,10 @@ def _read_labels(path, n_images):
             f"of shape {labels.shape}."
         )
     if len(labels) != n_images:
-        raise ValueError(
-            f"{path}: {len(labels)} labels for {n_images} images."
-        )
+        raise ValueError(f"{path}: {len(labels)} labels for {n_images} images.")
     if labels.size and labels.max() >= len(TARGET_NAMES):
         raise ValueError(
-            f"{path}: labels must lie in 0..{len(TARGET_NAMES) - 1}, found "
-            f"{labels.max()}."
+            f"{path}: labels must lie in 0..{len(TARGET_NAMES) - 1}, found {labels.max()}."
         )
     return labels.astype(np.int64)
 
@@ -205,9 +198,7 @@ def _download(folder):
         algorithm, checksum = _CHECKSUMS[filename]
         url = FASHION_MNIST_URL.rstrip("/") + "/" + filename
         try:
-            _base.fetch_file(
-                url, folder / filename, checksum=checksum, algorithm=algorithm
-            )
+            _base.fetch_file(url, folder / filename, checksum=checksum, algorithm=algorithm)
         except OSError as exc:
             raise OSError(
                 f"Could not download Fashion-MNIST file {url} to {folder}: "

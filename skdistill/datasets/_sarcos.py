@@ -13,9 +13,7 @@ VARIABLE = "sarcos_inv_test"
 _N_COLUMNS = 28
 
 FEATURE_NAMES = [
-    f"{kind}_{joint}"
-    for kind in ("position", "velocity", "acceleration")
-    for joint in range(1, 8)
+    f"{kind}_{joint}" for kind in ("position", "velocity", "acceleration") for joint in range(1, 8)
 ]
 TARGET_NAME = "torque_1"
 PRIVILEGED_FEATURE_NAMES = [f"torque_{joint}" for joint in range(2, 8)]
@@ -43,14 +41,11 @@ def _read_matrix(path):
         raise ValueError(f"{path}: not a readable MATLAB file ({exc}).") from exc
     if VARIABLE not in contents:
         found = sorted(k for k in contents if not k.startswith("__"))
-        raise ValueError(
-            f"{path}: no variable {VARIABLE!r} in the file (found {found})."
-        )
+        raise ValueError(f"{path}: no variable {VARIABLE!r} in the file (found {found}).")
     matrix = np.asarray(contents[VARIABLE])
     if matrix.ndim != 2 or matrix.shape[1] != _N_COLUMNS:
         raise ValueError(
-            f"{path}: expected {VARIABLE!r} of shape (n, {_N_COLUMNS}), got "
-            f"{matrix.shape}."
+            f"{path}: expected {VARIABLE!r} of shape (n, {_N_COLUMNS}), got {matrix.shape}."
         )
     if not np.issubdtype(matrix.dtype, np.number) or np.iscomplexobj(matrix):
         raise ValueError(
@@ -58,9 +53,7 @@ def _read_matrix(path):
         )
     matrix = matrix.astype(np.float64, copy=False)
     if not np.all(np.isfinite(matrix)):
-        raise ValueError(
-            f"{path}: {VARIABLE!r} holds NaN or infinity; the file is corrupt."
-        )
+        raise ValueError(f"{path}: {VARIABLE!r} holds NaN or infinity; the file is corrupt.")
     return matrix
 
 

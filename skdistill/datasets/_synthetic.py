@@ -9,9 +9,7 @@ from sklearn.utils import check_random_state
 
 def _check_int(value, name, min_value):
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(
-            f"{name} must be an int, got {type(value).__name__} ({value!r})."
-        )
+        raise TypeError(f"{name} must be an int, got {type(value).__name__} ({value!r}).")
     if value < min_value:
         raise ValueError(f"{name} must be >= {min_value}, got {value}.")
     return int(value)

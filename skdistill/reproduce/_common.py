@@ -14,7 +14,11 @@ from scipy.special import log_softmax
 
 #: Table of Grabovoy & Strijov (2021), as (mean, std): (dataset, model) -> values.
 PAPER = {
-    ("FashionMNIST", "without teacher"): {"ce": (0.461, 0.005), "acc": (0.841, 0.002), "size": 7850},
+    ("FashionMNIST", "without teacher"): {
+        "ce": (0.461, 0.005),
+        "acc": (0.841, 0.002),
+        "size": 7850,
+    },
     ("FashionMNIST", "with teacher"): {"ce": (0.453, 0.003), "acc": (0.842, 0.002), "size": 7850},
     ("Synthetic", "without teacher"): {"ce": (0.225, 0.002), "acc": (0.831, 0.002), "size": 33},
     ("Synthetic", "with teacher"): {"ce": (0.452, 0.001), "acc": (0.828, 0.001), "size": 33},
@@ -52,7 +56,9 @@ def import_pyplot():
     try:
         import matplotlib
     except ImportError as exc:
-        raise MissingDependency("The figures need matplotlib: pip install skdistill[examples]") from exc
+        raise MissingDependency(
+            "The figures need matplotlib: pip install skdistill[examples]"
+        ) from exc
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -136,7 +142,14 @@ def table_cells(rows):
     cells = [COLUMNS]
     for row in rows:
         cells.append(
-            [row.dataset, row.model, mean_std(row.ce), mean_std(row.acc), row.size, *_paper_cells(row)]
+            [
+                row.dataset,
+                row.model,
+                mean_std(row.ce),
+                mean_std(row.acc),
+                row.size,
+                *_paper_cells(row),
+            ]
         )
     return cells
 

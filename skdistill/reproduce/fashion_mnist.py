@@ -76,8 +76,12 @@ PROTOCOLS = {
 #: ``--quick``, per protocol: 1000 training and 300 test images, 1 teacher
 #: epoch, and enough student epochs for the paper protocol's curves to have a shape.
 QUICK = {
-    "short": replace(PROTOCOLS["short"], n_train=1000, n_test=300, teacher_epochs=1, student_epochs=2),
-    "paper": replace(PROTOCOLS["paper"], n_train=1000, n_test=300, teacher_epochs=1, student_epochs=6),
+    "short": replace(
+        PROTOCOLS["short"], n_train=1000, n_test=300, teacher_epochs=1, student_epochs=2
+    ),
+    "paper": replace(
+        PROTOCOLS["paper"], n_train=1000, n_test=300, teacher_epochs=1, student_epochs=6
+    ),
 }
 
 #: Prefix of the files each protocol writes, so that both can share ``--out``.
@@ -93,7 +97,9 @@ def configuration(protocol="short", quick=False):
         If ``protocol`` is not a key of :data:`PROTOCOLS`.
     """
     if protocol not in PROTOCOLS:
-        raise _common.UsageError(f"unknown FashionMNIST protocol {protocol!r}; use one of {list(PROTOCOLS)}")
+        raise _common.UsageError(
+            f"unknown FashionMNIST protocol {protocol!r}; use one of {list(PROTOCOLS)}"
+        )
     return QUICK[protocol] if quick else PROTOCOLS[protocol]
 
 
@@ -101,7 +107,10 @@ def load(config, data_home=None):
     """Pixels / 255 as float32 and labels; a random subset when the config asks for one."""
     data = load_fashion_mnist(data_home)
     parts = []
-    for X, y, n in ((data.X_train, data.y_train, config.n_train), (data.X_test, data.y_test, config.n_test)):
+    for X, y, n in (
+        (data.X_train, data.y_train, config.n_train),
+        (data.X_test, data.y_test, config.n_test),
+    ):
         if n is not None and n < len(y):
             rows = np.sort(np.random.RandomState(0).choice(len(y), n, replace=False))
             X, y = X[rows], y[rows]
@@ -112,7 +121,11 @@ def load(config, data_home=None):
 def teacher_logits(config, X, y, X_test, cache_dir, log=print):
     """Train the CNN (or read its cached answers) and return its logits on both splits."""
     key = _common.cache_key(
-        "fashion-cnn", config.teacher_epochs, config.teacher_batch_size, config.teacher_learning_rate, y
+        "fashion-cnn",
+        config.teacher_epochs,
+        config.teacher_batch_size,
+        config.teacher_learning_rate,
+        y,
     )
 
     def compute():
@@ -261,7 +274,9 @@ def run(
         for r in range(runs):
             clock = _common.Stopwatch()
             for row, weight in zip(students, (0.0, config.teacher_weight)):
-                student, run_curves = train_student(config, r, weight, X, y, X_test, y_test, answers["train"])
+                student, run_curves = train_student(
+                    config, r, weight, X, y, X_test, y_test, answers["train"]
+                )
                 row.size = str(_common.student_size(student))
                 row.add(_common.evaluate(log_proba(student, X_test), y_test))
                 curves[row.model].append(run_curves)
@@ -431,7 +446,9 @@ def read_curves(path):
         for metric in METRICS:
             runs[int(line["run"])][metric].append(float(line[metric]))
     return {
-        model: [{metric: np.asarray(values) for metric, values in run.items()} for run in model_runs]
+        model: [
+            {metric: np.asarray(values) for metric, values in run.items()} for run in model_runs
+        ]
         for model, model_runs in curves.items()
     }
 
@@ -456,7 +473,9 @@ def draw_curves(curves, path, plt, protocol="short"):
     for i, (metric, name) in enumerate(panels):
         for j, split in enumerate(("train", "test")):
             ax = axes[i, j]
-            shown = {f"{split}, {model}": mean[f"{split}_{metric}"] for model, mean in means.items()}
+            shown = {
+                f"{split}, {model}": mean[f"{split}_{metric}"] for model, mean in means.items()
+            }
             title = f"({'abcd'[2 * i + j]}) {split} {name}"
             plot_loss_curve(shown, ax=ax, xlabel="epoch", ylabel=name, title=title)
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))

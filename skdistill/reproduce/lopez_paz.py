@@ -107,7 +107,10 @@ PUBLISHED = {
     "clean-features": ("2. clean features", ((90, 1), (68, 1), (70, 1))),
     "relevant-features": ("3. relevant features", ((98, 0), (89, 1), (97, 1))),
     "sample-dependent": ("4. sample-dependent (top 3 of each row)", ((96, 2), (55, 3), (56, 4))),
-    "sample-dependent-script": ("4a. sample-dependent (script's active line)", ((96, 2), (55, 3), (56, 4))),
+    "sample-dependent-script": (
+        "4a. sample-dependent (script's active line)",
+        ((96, 2), (55, 3), (56, 4)),
+    ),
     "sample-dependent-text": ("4b. sample-dependent (paper's text)", ((96, 2), (55, 3), (56, 4))),
 }
 
@@ -319,8 +322,13 @@ def fit_repetition(key, config, repetition, grid=False):
         "distilled": (student("generalized", config.teacher_weight, config.temperature), X_test),
     }
     result = {
-        "scores": {name: scores(model, features, y_test) for name, (model, features) in models.items()},
-        "sizes": {name: int(model.coef_.size + model.intercept_.size) for name, (model, _) in models.items()},
+        "scores": {
+            name: scores(model, features, y_test) for name, (model, features) in models.items()
+        },
+        "sizes": {
+            name: int(model.coef_.size + model.intercept_.size)
+            for name, (model, _) in models.items()
+        },
     }
     if grid:
         result["grid"] = {
@@ -415,7 +423,11 @@ def collect(config, runs, grid_runs, log=print):
     grid_means : dict
         Experiment key -> :func:`average_grid` of its grids.
     """
-    rows = {(key, name): _common.Row(PUBLISHED[key][0], name, "") for key in GENERATORS for name in MODELS}
+    rows = {
+        (key, name): _common.Row(PUBLISHED[key][0], name, "")
+        for key in GENERATORS
+        for name in MODELS
+    }
     grids = {key: [] for key in GRID_EXPERIMENTS}
     # Fits of 200 x 50 are far too small for threads, which only add overhead.
     with threadpool_limits(1), _common.torch_threads(1):
@@ -466,7 +478,9 @@ def table_cells(rows):
         gain = np.subtract(models["distilled"].acc, models["regular"].acc)
         paper = " / ".join(f"{mean} ± {std}" for mean, std in published[title])
         sign = "+" if np.mean(gain) >= 0 else ""
-        cells.append([title, *(_percent(models[name].acc) for name in MODELS), sign + _percent(gain), paper])
+        cells.append(
+            [title, *(_percent(models[name].acc) for name in MODELS), sign + _percent(gain), paper]
+        )
     return cells
 
 
@@ -526,7 +540,17 @@ def write_table(rows, out):
     fraction).
     """
     keys = {title: key for key, (title, _) in PUBLISHED.items()}
-    header = ["experiment", "title", "model", "acc_mean", "acc_std", "ce_mean", "ce_std", "runs", "size"]
+    header = [
+        "experiment",
+        "title",
+        "model",
+        "acc_mean",
+        "acc_std",
+        "ce_mean",
+        "ce_std",
+        "runs",
+        "size",
+    ]
     with open(Path(out) / "lopez_paz_table.csv", "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow([*header, "paper_acc_mean", "paper_acc_std"])
@@ -534,7 +558,9 @@ def write_table(rows, out):
             key = keys[row.dataset]
             paper = PUBLISHED[key][1][MODELS.index(row.model)]
             ours = [np.mean(row.acc), _std(row.acc), np.mean(row.ce), _std(row.ce), len(row.acc)]
-            writer.writerow([key, row.dataset, row.model, *ours, row.size, paper[0] / 100, paper[1] / 100])
+            writer.writerow(
+                [key, row.dataset, row.model, *ours, row.size, paper[0] / 100, paper[1] / 100]
+            )
     markdown = _common.markdown_table(table_cells(rows))
     (Path(out) / "lopez_paz_table.md").write_text(markdown, encoding="utf-8")
 
@@ -544,7 +570,15 @@ def write_grid(grid_means, config, grid_runs, out):
     blocks = []
     with open(Path(out) / "lopez_paz_grid.csv", "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        columns = ["experiment", "loss", "teacher_weight", "temperature", "acc_mean", "acc_std", "runs"]
+        columns = [
+            "experiment",
+            "loss",
+            "teacher_weight",
+            "temperature",
+            "acc_mean",
+            "acc_std",
+            "runs",
+        ]
         writer.writerow(columns)
         for key in GRID_EXPERIMENTS:
             for (loss, lam, temperature), (mean, std) in grid_means[key].items():

@@ -64,7 +64,9 @@ class Config:
 
 
 #: ``--quick``: 600 tweets for the student, 3000 for a one-epoch teacher.
-QUICK = replace(Config(), max_samples=600, teacher_samples=3000, teacher_epochs=1, vocabulary_size=5000)
+QUICK = replace(
+    Config(), max_samples=600, teacher_samples=3000, teacher_epochs=1, vocabulary_size=5000
+)
 
 
 def require_encoder():
@@ -188,7 +190,13 @@ def make_student(config, teacher_weight):
 
 
 def run(
-    runs=5, out="skdistill_results", quick=False, log=print, cache_dir=None, max_samples=None, data_home=None
+    runs=5,
+    out="skdistill_results",
+    quick=False,
+    log=print,
+    cache_dir=None,
+    max_samples=None,
+    data_home=None,
 ):
     """Run the sentiment experiment, print the table and write it to ``out``.
 
@@ -238,13 +246,19 @@ def run(
     with _common.torch_threads(1):
         clock = _common.Stopwatch()
         answers = teacher_logits(
-            config, [tweets.data[i] for i in teacher_idx], tweets.target[teacher_idx], texts, cache_dir, log
+            config,
+            [tweets.data[i] for i in teacher_idx],
+            tweets.target[teacher_idx],
+            texts,
+            cache_dir,
+            log,
         )
         log(f"  teacher: wall time {clock():.1f} s")
     logits = answers["logits"]
     teacher = _common.Row(DATASET, "teacher (Bi-GRU)", str(int(answers["n_parameters"])))
     rows = [teacher] + [
-        _common.Row(DATASET, model, "385", (DATASET, model)) for model in ("without teacher", "with teacher")
+        _common.Row(DATASET, model, "385", (DATASET, model))
+        for model in ("without teacher", "with teacher")
     ]
     n_test = int(round(config.test_fraction * len(texts)))
     for r in range(runs):

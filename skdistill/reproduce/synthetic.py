@@ -79,7 +79,9 @@ def fit_student(config, X, y, logits, teacher_weight, temperature, student_at_on
             return student.fit(X, y)
         if student_at_one:
             student.set_params(teacher_output_kind="proba")
-            return student.fit(X, y, teacher_output=np.exp(_common.log_softmax_rows(logits / temperature)))
+            return student.fit(
+                X, y, teacher_output=np.exp(_common.log_softmax_rows(logits / temperature))
+            )
         return student.fit(X, y, teacher_output=logits)
 
 
@@ -123,6 +125,7 @@ def run(runs=5, out="skdistill_results", quick=False, log=print):
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     import torch  # noqa: F401  (once, before the timed runs)
+
     log(
         f"{DATASET}: n={config.n_features}, K={config.n_classes}, {config.n_train} train / "
         f"{config.n_test} test objects per run. Teacher: the true logits XW, answers "
@@ -186,7 +189,10 @@ def explain(config, runs, teacher):
     ``teacher`` is the row of the true probabilities: their cross-entropy on
     this invocation's draws bounds what a student can score on average.
     """
-    paper = {model: _common.PAPER[DATASET, model]["ce"][0] for model in ("without teacher", "with teacher")}
+    paper = {
+        model: _common.PAPER[DATASET, model]["ce"][0]
+        for model in ("without teacher", "with teacher")
+    }
     t = config.temperature
     return _common.format_notes(
         rows=(
