@@ -11,7 +11,9 @@ with ratios against the baseline:
    teacher called inside every fit, against its answers computed once, and against
    DistilledClassifierCV over the same grid and folds (goal: <= 0.3 of the first);
 4. a teacher_weight path fitted cold and with warm starts;
-5. scaling: L-BFGS time per iteration against rows, features and classes.
+5. scaling: L-BFGS time per iteration against rows, features and classes;
+6. choosing lambda and T (bench_search.py): the CV estimators against GridSearchCV,
+   a 500 x 20 fit against LogisticRegression, 20 small fits beside a busy process.
 
     python benchmarks/run.py                 # everything (about 20 minutes on 2 cores)
     python benchmarks/run.py --only fashion scaling --search-rows 20000
@@ -32,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_classifier  # noqa: E402
 import bench_regression  # noqa: E402
+import bench_search  # noqa: E402
 
 from skdistill import DistilledClassifier, DistilledClassifierCV, teacher_answers  # noqa: E402
 from skdistill.reproduce import build_cnn, cache_key, train_classifier  # noqa: E402
@@ -227,8 +230,8 @@ def main(argv=None):
     parser.add_argument(
         "--only",
         nargs="+",
-        choices=["fashion", "regression", "search", "path", "scaling"],
-        default=["fashion", "regression", "search", "path", "scaling"],
+        choices=["fashion", "regression", "search", "path", "scaling", "choosing"],
+        default=["fashion", "regression", "search", "path", "scaling", "choosing"],
     )
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--search-rows", type=int, default=60000)
@@ -251,6 +254,8 @@ def main(argv=None):
         )
     if "scaling" in args.only:
         scaling_table()
+    if "choosing" in args.only:
+        bench_search.main(["--repeats", str(args.repeats)])
 
 
 if __name__ == "__main__":
