@@ -189,3 +189,21 @@ def test_bad_input(params, match):
     with pytest.raises(ValueError, match=match):
         search.fit(X[rows], y[rows], X_star=X_star[rows])
     assert not hasattr(search, "cv_results_")
+
+
+def test_x_star_routed_through_a_pipeline():
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y, X_star, teacher, _, _ = _problem()
+    params = dict(teacher_weights=LAMBDAS, temperatures=TEMPERATURES, **EXACT)
+    direct = DistilledClassifierCV(teacher, **params).fit(
+        StandardScaler().fit_transform(X), y, X_star=X_star
+    )
+    with sklearn.config_context(enable_metadata_routing=True):
+        search = DistilledClassifierCV(teacher, **params).set_fit_request(X_star=True)
+        pipeline = make_pipeline(StandardScaler(), search).fit(X, y, X_star=X_star)
+    assert_array_equal(
+        pipeline[-1].cv_results_["mean_test_score"], direct.cv_results_["mean_test_score"]
+    )
+    assert pipeline[-1].best_params_ == direct.best_params_
