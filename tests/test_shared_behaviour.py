@@ -484,8 +484,12 @@ def test_teacher_called_once_on_the_privileged_rows(
     expected = np.full((N_ROWS, 3) if kind == "classifier" else N_ROWS, np.nan)
     expected[used] = answers_on(received)
     if estimator.startswith("teacher_answers"):
-        # The teacher's answers, NaN outside the mask.
-        assert_array_equal(np.asarray(answers), expected)
+        # The teacher's answers, NaN outside the mask. A DataFrame's column-major
+        # values may round differently in the teacher's product (numpy 1.23).
+        if container == "frame":
+            assert_allclose(np.asarray(answers), expected, rtol=1e-12, atol=1e-15)
+        else:
+            assert_array_equal(np.asarray(answers), expected)
         if teacher_kind == "estimator" and kind == "classifier":
             assert_array_equal(answers.classes, model.classes_)
         return
