@@ -29,19 +29,6 @@ _BLOCK_ROWS = 8192
 _CANCELLATION = 1e-6
 
 
-class _AnswersRequest:
-    """What ``regression_answers`` reads from an estimator: the teacher and its weight.
-
-    The teacher is always consulted here (its weight is what the evidence
-    chooses), so the weight is reported as positive.
-    """
-
-    teacher_weight = 1.0
-
-    def __init__(self, teacher):
-        self.teacher = teacher
-
-
 class _Group:
     """Weighted, centred sufficient statistics of one group of rows.
 
@@ -603,8 +590,11 @@ class BayesianDistilledRegressor(TeacherMixin, CallbackSupportMixin, RegressorMi
                 f"n_samples={n_positive}."
             )
         privileged = regression_answers(
-            _AnswersRequest(self.teacher),
+            self.teacher,
             X_raw,
+            # The teacher's weight is what the evidence chooses: always ask it.
+            call_teacher=True,
+            owner=type(self).__name__,
             X_star=X_star,
             privileged_mask=privileged_mask,
             teacher_output=teacher_output,

@@ -479,8 +479,9 @@ class DistilledClassifier(TeacherMixin, CallbackSupportMixin, ClassifierMixin, B
                     "class_weight gives every row the weight zero; nothing is left to fit."
                 )
         privileged = classification_logits(
-            self,
+            self.teacher,
             X_raw,
+            call_teacher=self.teacher_weight > 0,
             X_star=X_star,
             privileged_mask=privileged_mask,
             teacher_output=teacher_output,

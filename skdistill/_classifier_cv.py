@@ -25,7 +25,7 @@ from ._base import TeacherMixin, atomic_fit, check_sample_weight, select_rows
 from ._callbacks import CallbackSupportMixin, subtask
 from ._classifier import DistilledClassifier
 from ._losses import LOSSES
-from ._search import candidates, check_grid, folds, search_results
+from ._search import candidates, check_grid, folds, search_results, store_search
 from ._students import LINEAR
 from ._teacher import TeacherAnswers, classification_logits
 
@@ -273,12 +273,9 @@ n_iter_no_change, epsilon, dtype, device, random_state, verbose
         callback_ctx.call_on_fit_task_begin(estimator=self, X=X_raw, y=y, metadata=metadata)
         # The teacher is asked once, for the largest weight (not at all when every weight is 0).
         privileged = classification_logits(
-            self._student(
-                self.teacher,
-                teacher_weight=max(teacher_weights),
-                teacher_output_kind=self.teacher_output_kind,
-            ),
+            self.teacher,
             X_raw,
+            call_teacher=max(teacher_weights) > 0,
             X_star=X_star,
             privileged_mask=privileged_mask,
             teacher_output=teacher_output,
@@ -324,25 +321,9 @@ n_iter_no_change, epsilon, dtype, device, random_state, verbose
             metadata=metadata,
         ):
             self._fit_rows(problem, np.arange(len(y)), best_params, estimator=best_estimator)
-        for name in ("coef_", "intercept_", "n_iter_"):
-            self.__dict__.pop(name, None)
-        self.__dict__.update(
-            cv_results_=results,
-            best_index_=best,
-            best_params_=dict(best_params),
-            best_score_=float(results["mean_test_score"][best]),
-            teacher_weight_=best_params["teacher_weight"],
-            temperature_=best_params["temperature"],
-            best_estimator_=best_estimator,
-            classes_=best_estimator.classes_,
-            n_splits_=len(splits),
-            privileged_mask_=privileged.mask,
+        store_search(
+            self, results, best, candidate_list, best_estimator, len(splits), privileged.mask
         )
-        if hasattr(best_estimator, "coef_"):
-            self.coef_ = best_estimator.coef_
-            self.intercept_ = best_estimator.intercept_
-        if hasattr(best_estimator, "n_iter_"):
-            self.n_iter_ = best_estimator.n_iter_
         callback_ctx.call_on_fit_task_end(
             estimator=self, X=X_raw, y=y, metadata=metadata, reconstruction_attributes={}
         )

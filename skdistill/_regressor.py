@@ -512,8 +512,9 @@ class DistilledRegressor(TeacherMixin, CallbackSupportMixin, RegressorMixin, Bas
         callback_ctx = self._init_callback_context(max_subtasks=0)
         callback_ctx.call_on_fit_task_begin(estimator=self, X=X_raw, y=y, metadata=metadata)
         privileged = regression_answers(
-            self,
+            self.teacher,
             X_raw,
+            call_teacher=self.teacher_weight > 0,
             X_star=X_star,
             privileged_mask=privileged_mask,
             teacher_output=teacher_output,

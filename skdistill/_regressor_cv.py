@@ -28,7 +28,7 @@ from ._regressor import (
     _precision_ratio,
     _solve_well_conditioned,
 )
-from ._search import candidates, check_grid, folds, search_results
+from ._search import candidates, check_grid, folds, search_results, store_search
 from ._teacher import regression_answers
 
 #: The default grid of teacher weights: 0 (labels only) to 1 in steps of 0.1.
@@ -280,8 +280,10 @@ class DistilledRegressorCV(TeacherMixin, CallbackSupportMixin, RegressorMixin, B
         callback_ctx.call_on_fit_task_begin(estimator=self, X=X_raw, y=y, metadata=metadata)
         # The teacher is asked once, for the largest weight (not at all when every weight is 0).
         privileged = regression_answers(
-            self._base_estimator(teacher_weight=max(teacher_weights)),
+            self.teacher,
             X_raw,
+            call_teacher=max(teacher_weights) > 0,
+            owner=type(self).__name__,
             X_star=X_star,
             privileged_mask=privileged_mask,
             teacher_output=teacher_output,
@@ -335,22 +337,9 @@ class DistilledRegressorCV(TeacherMixin, CallbackSupportMixin, RegressorMixin, B
             metadata=metadata,
         ):
             self._fit_rows(problem, np.arange(X.shape[0]), best_params, estimator=best_estimator)
-        for name in ("coef_", "intercept_"):
-            self.__dict__.pop(name, None)
-        self.__dict__.update(
-            cv_results_=results,
-            best_index_=best,
-            best_params_=dict(best_params),
-            best_score_=float(results["mean_test_score"][best]),
-            teacher_weight_=best_params["teacher_weight"],
-            alpha_=best_params["alpha"],
-            best_estimator_=best_estimator,
-            n_splits_=len(splits),
-            privileged_mask_=privileged.mask,
+        store_search(
+            self, results, best, candidate_list, best_estimator, len(splits), privileged.mask
         )
-        if self.student is None:
-            self.coef_ = best_estimator.coef_
-            self.intercept_ = best_estimator.intercept_
         callback_ctx.call_on_fit_task_end(
             estimator=self, X=X_raw, y=y, metadata=metadata, reconstruction_attributes={}
         )

@@ -102,3 +102,36 @@ def search_results(candidate_list, fold_scores):
     ranked = np.where(np.isnan(mean), -np.inf, mean)
     results["rank_test_score"] = rankdata(-ranked, method="min").astype(np.int32)
     return results, int(np.argmin(results["rank_test_score"]))
+
+
+#: Fitted attributes a search copies from its refitted estimator, when it has them.
+_COPIED_FROM_BEST = ("classes_", "coef_", "intercept_", "n_iter_")
+
+
+def store_search(search, results, best, candidate_list, best_estimator, n_splits, mask):
+    """Replace ``search``'s previous fitted state by this search's.
+
+    Sets ``cv_results_``, ``best_index_``, ``best_params_``, ``best_score_``,
+    ``best_estimator_``, ``n_splits_``, ``privileged_mask_``, one ``<name>_``
+    per searched parameter (``teacher_weight_``, ``temperature_``,
+    ``alpha_``) and the attributes of :data:`_COPIED_FROM_BEST` that the
+    refitted estimator has (a previous fit's are dropped otherwise).
+    """
+    best_params = dict(candidate_list[best])
+    for name in _COPIED_FROM_BEST:
+        search.__dict__.pop(name, None)
+    search.__dict__.update(
+        cv_results_=results,
+        best_index_=best,
+        best_params_=best_params,
+        best_score_=float(results["mean_test_score"][best]),
+        best_estimator_=best_estimator,
+        n_splits_=n_splits,
+        privileged_mask_=mask,
+        **{f"{name}_": value for name, value in best_params.items()},
+        **{
+            name: getattr(best_estimator, name)
+            for name in _COPIED_FROM_BEST
+            if hasattr(best_estimator, name)
+        },
+    )

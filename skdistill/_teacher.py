@@ -281,12 +281,11 @@ def binary_logits(scores):
     return np.column_stack([np.zeros_like(scores), scores])
 
 
-def _used_mask(estimator, X, X_star, privileged_mask, teacher_output):
+def _used_mask(teacher, call_teacher, X, X_star, privileged_mask, teacher_output):
     """The validated mask, and whether any teacher answer is needed at all."""
-    call_teacher = estimator.teacher_weight > 0
     mask = validate_privileged(
         X,
-        teacher=estimator.teacher,
+        teacher=teacher,
         X_star=X_star,
         privileged_mask=privileged_mask,
         teacher_output=teacher_output,
@@ -387,20 +386,31 @@ def _describe_rows(rows):
     return type(rows).__name__
 
 
-def regression_answers(estimator, X, *, X_star, privileged_mask, teacher_output, n_outputs=None):
+def regression_answers(
+    teacher,
+    X,
+    *,
+    call_teacher,
+    X_star,
+    privileged_mask,
+    teacher_output,
+    n_outputs=None,
+    owner="DistilledRegressor",
+):
     """Validated privileged data for a regressor: mask and teacher answers.
 
-    The answers have shape (n_privileged,) for a single output
-    (``n_outputs=None``), else (n_privileged, n_outputs).
+    ``call_teacher`` is False when no answer is needed (a teacher weight of
+    zero): the teacher is then neither checked nor called. The answers have
+    shape (n_privileged,) for a single output (``n_outputs=None``), else
+    (n_privileged, n_outputs). ``owner`` names the estimator in errors.
     """
-    teacher = estimator.teacher
     if teacher is not None and _declares_classifier(teacher):
         raise ValueError(
-            f"The teacher {type(teacher).__name__} of DistilledRegressor is a classifier: "
+            f"The teacher {type(teacher).__name__} of {owner} is a classifier: "
             "its predictions are class labels, not numbers to regress on. Pass a "
             "regressor as teacher, or use DistilledClassifier."
         )
-    mask, needed = _used_mask(estimator, X, X_star, privileged_mask, teacher_output)
+    mask, needed = _used_mask(teacher, call_teacher, X, X_star, privileged_mask, teacher_output)
     if not needed:
         return PrivilegedData(mask=mask, answers=None)
     if teacher_output is not None:
@@ -589,7 +599,7 @@ def _source_precision(values):
 
 
 def classification_logits(
-    estimator, X, *, X_star, privileged_mask, teacher_output, output_kind="auto"
+    teacher, X, *, call_teacher, X_star, privileged_mask, teacher_output, output_kind="auto"
 ):
     """Validated privileged data for a classifier: mask and teacher logits.
 
@@ -601,7 +611,7 @@ def classification_logits(
     matched to the classes of ``y`` and made finite by
     :func:`align_teacher_columns`.
     """
-    mask, needed = _used_mask(estimator, X, X_star, privileged_mask, teacher_output)
+    mask, needed = _used_mask(teacher, call_teacher, X, X_star, privileged_mask, teacher_output)
     if not needed:
         return PrivilegedData(mask=mask, answers=None)
     n_rows = int(mask.sum())
@@ -626,8 +636,8 @@ def classification_logits(
             classes=classes,
             label_source=source,
         )
-    rows = _teacher_input_rows(estimator.teacher, X, X_star, mask)
-    logits, classes = _call_teacher(estimator.teacher, rows, "predict_logits")
+    rows = _teacher_input_rows(teacher, X, X_star, mask)
+    logits, classes = _call_teacher(teacher, rows, "predict_logits")
     logits = _class_scores(logits, n_rows, "The teacher's answers")
     return PrivilegedData(mask=mask, answers=logits, classes=classes)
 
