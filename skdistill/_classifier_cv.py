@@ -27,7 +27,7 @@ from ._classifier import DistilledClassifier
 from ._losses import LOSSES
 from ._search import candidates, check_grid, folds, search_results, store_search
 from ._students import LINEAR
-from ._teacher import TeacherAnswers, classification_logits
+from ._teacher import TeacherAnswers, align_teacher_columns, classification_logits
 
 #: Parameters handed unchanged to every DistilledClassifier of the search.
 _STUDENT_PARAMS = (
@@ -283,6 +283,11 @@ n_iter_no_change, epsilon, dtype, device, random_state, verbose
         )
         answers = None
         if privileged.answers is not None:
+            # Checked against y's classes here, where the labels' source is known; the
+            # folds align the columns again, by label, to the classes each fold holds.
+            align_teacher_columns(
+                privileged.answers, privileged.classes, labels, privileged.label_source
+            )
             answers = np.full((len(y), privileged.answers.shape[1]), np.nan)
             answers[privileged.mask] = privileged.answers
             if privileged.classes is not None:

@@ -67,7 +67,14 @@ def candidates(**grids):
 def folds(cv, X, y, *, classifier):
     """The (train, test) index pairs of ``cv``, as ``GridSearchCV`` makes them."""
     splitter = check_cv(cv, y, classifier=classifier)
-    return list(splitter.split(X, y))
+    splits = list(splitter.split(X, y))
+    if not splits:
+        raise ValueError(
+            "cv gave no folds: the iterable of (train, test) pairs is empty, or a "
+            "generator already used up (by an earlier search). Pass an int, a splitter "
+            "or a list of (train, test) pairs."
+        )
+    return splits
 
 
 def search_results(candidate_list, fold_scores):

@@ -98,6 +98,11 @@ def _check_mask(privileged_mask, n_samples):
 
 
 def _check_full_length(name, value, n_samples):
+    if isinstance(value, (str, bytes)):
+        raise TypeError(
+            f"{name} is a single string; it must hold one row per row of X: for a text "
+            f"teacher, a sequence of {n_samples} documents (a list, array or Series)."
+        )
     try:
         n_rows = _num_samples(value)
     except TypeError as exc:
@@ -361,6 +366,7 @@ def check_teacher_rows(teacher, rows, name):
                 f"{_describe_rows(rows)}. Encode it first, or wrap the model in a "
                 "callable that takes the raw inputs."
             )
+        _check_no_missing_documents(rows, name)
         return
     if not sp.issparse(rows) and np.ndim(rows) != 2:
         raise ValueError(
@@ -377,6 +383,24 @@ def check_teacher_rows(teacher, rows, name):
         input_name=f"{name} (on privileged rows)",
     )
     _check_teacher_width(teacher, rows, name)
+
+
+def _check_no_missing_documents(rows, name):
+    """A sequence of documents (one object per row) holds no None or NaN on privileged rows.
+
+    The numeric counterpart is the finiteness check; a 2-D frame of mixed
+    dtypes is left to the teacher, whose pipeline may impute.
+    """
+    if hasattr(rows, "columns") or sp.issparse(rows) or np.ndim(rows) != 1:
+        return
+    values = rows.tolist() if hasattr(rows, "tolist") else list(rows)
+    missing = [i for i, v in enumerate(values) if v is None or (isinstance(v, float) and v != v)]
+    if missing:
+        raise ValueError(
+            f"{name} holds None or NaN on {len(missing)} privileged row(s), e.g. privileged "
+            f"row {missing[0]}: the teacher would be given a missing document. Fill it, or "
+            "take the row out of privileged_mask (rows outside it may hold anything)."
+        )
 
 
 def _describe_rows(rows):

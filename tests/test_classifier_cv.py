@@ -207,3 +207,26 @@ def test_x_star_routed_through_a_pipeline():
         pipeline[-1].cv_results_["mean_test_score"], direct.cv_results_["mean_test_score"]
     )
     assert pipeline[-1].best_params_ == direct.best_params_
+
+
+def test_empty_folds_and_unaligned_teacher_classes_are_clear_errors():
+    from skdistill import DistilledRegressorCV
+
+    X, y, X_star, teacher, _, _ = _problem()
+    for search in (
+        DistilledClassifierCV(teacher, teacher_weights=LAMBDAS, temperatures=[1.0], cv=[]),
+        DistilledRegressorCV(teacher_weights=LAMBDAS, cv=iter([])),
+    ):
+        with pytest.raises(ValueError, match=r"cv gave no folds"):
+            if isinstance(search, DistilledRegressorCV):
+                search.fit(X, y.astype(float), teacher_output=y.astype(float))
+            else:
+                search.fit(X, y, X_star=X_star)
+    partial = LogisticRegression().fit(X_star[y != 2], y[y != 2])
+    search = DistilledClassifierCV(partial, teacher_weights=LAMBDAS, temperatures=[1.0])
+    single = DistilledClassifier(partial)
+    with pytest.raises(ValueError, match=r"teacher\.classes_") as from_search:
+        search.fit(X, y, X_star=X_star)
+    with pytest.raises(ValueError, match=r"teacher\.classes_") as from_single:
+        single.fit(X, y, X_star=X_star)
+    assert str(from_search.value) == str(from_single.value)

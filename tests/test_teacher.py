@@ -543,3 +543,23 @@ def test_teacher_that_reads_a_frame_by_columns_gets_a_hint(text_problem):
     X, y, docs, teacher = text_problem
     with pytest.raises(ValueError, match=r"answered 1 rows for 160 privileged rows.*df\['text'\]"):
         DistilledClassifier(teacher=teacher).fit(X, y, X_star=pd.DataFrame({"text": docs}))
+
+
+def test_missing_documents_and_a_single_string_are_refused(text_problem):
+    X, y, docs, teacher = text_problem
+    student = DistilledClassifier(teacher=teacher)
+    with pytest.raises(TypeError, match=r"X_star is a single string; .* sequence of 160 documents"):
+        student.fit(X, y, X_star="good movie")
+    for missing in (None, np.nan):
+        with pytest.raises(
+            ValueError,
+            match=r"X_star holds None or NaN on 1 privileged row\(s\), e.g. privileged row 0",
+        ):
+            student.fit(X, y, X_star=[missing] + docs[1:])
+        with pytest.raises(ValueError, match=r"X_star holds None or NaN"):
+            teacher_answers(teacher, pd.Series([missing] + docs[1:], dtype=object))
+    # Outside the mask a missing document is fine.
+    mask = np.ones(len(docs), dtype=bool)
+    mask[0] = False
+    student.fit(X, y, X_star=[None] + docs[1:], privileged_mask=mask)
+    assert not hasattr(DistilledClassifier(teacher=teacher), "coef_")
