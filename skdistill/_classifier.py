@@ -1,7 +1,7 @@
 """DistilledClassifier: a softmax student trained on labels and teacher answers."""
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from numbers import Integral, Real
 
 import numpy as np
@@ -13,10 +13,11 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from . import _preconditioner
 from . import _torch_solver as solver
 from ._base import TeacherMixin, atomic_fit, check_sample_weight
 from ._callbacks import CallbackSupportMixin, IterationTasks, has_callbacks, with_callbacks
-from ._losses import LOSSES, row_weights
+from ._losses import LOSSES, row_weights, soft_term_form
 from ._students import (
     ESTIMATOR,
     LINEAR,
@@ -43,6 +44,16 @@ class PreparedProblem:
     sample_weight: np.ndarray  # class weights included
     mask: np.ndarray  # privileged rows
     teacher_logits: np.ndarray | None  # on the privileged rows, aligned to classes
+    # weighted_gram's matrices, by fit_intercept: shared by every candidate.
+    _grams: dict = field(default_factory=dict, repr=False)
+
+    def weighted_gram(self, fit_intercept):
+        """:func:`skdistill._preconditioner.weighted_gram` of the rows, computed once."""
+        if fit_intercept not in self._grams:
+            self._grams[fit_intercept] = _preconditioner.weighted_gram(
+                self.X, self.sample_weight, fit_intercept
+            )
+        return self._grams[fit_intercept]
 
     def candidate(self, teacher_weight, temperature):
         """``(label_weight, teacher_part, soft_targets)`` of one candidate.
@@ -424,6 +435,7 @@ class DistilledClassifier(TeacherMixin, CallbackSupportMixin, ClassifierMixin, B
                 teacher_part,
                 soft_targets,
                 tasks=tasks,
+                gram=problem.weighted_gram,
             )
         self._store_fitted(kind, **fitted, **state)
         callback_ctx.call_on_fit_task_end(
@@ -533,96 +545,127 @@ class DistilledClassifier(TeacherMixin, CallbackSupportMixin, ClassifierMixin, B
                 "warm_start=False (or clone the estimator) to start afresh."
             )
 
-    def _train(self, X, y, n_classes, label_weight, teacher_part, soft_targets, tasks=None):
+    def _train(
+        self, X, y, n_classes, label_weight, teacher_part, soft_targets, tasks=None, gram=None
+    ):
         """Train a linear or torch student; return its fitted state (nothing is set here).
 
         ``tasks`` (:class:`skdistill._callbacks.IterationTasks` or None)
-        reports the iterations or epochs to the callbacks.
+        reports the iterations or epochs to the callbacks. ``gram``
+        (``PreparedProblem.weighted_gram``, or None) gives the rows' weighted
+        Gram matrix, from which L-BFGS preconditions the linear student.
         """
         torch = solver.import_torch()
         device = solver.resolve_device(self.device)
         dtype = solver.torch_dtype(self.dtype)
         student = STUDENTS[student_kind(self.student)]
         module = student.initial_module(self, X.shape[1], n_classes, dtype=dtype, device=device)
-        settings = solver.LossSettings(
-            alpha=self.alpha, temperature=self.temperature, kind=self.loss, epsilon=self.epsilon
+        # Small problems run on one thread throughout: a pool woken up for
+        # each conversion or product costs more than it computes.
+        work = X.shape[0] * solver.parameter_count(module)
+        with solver.threads_for_work(work, device):
+            settings = solver.LossSettings(
+                alpha=self.alpha, temperature=self.temperature, kind=self.loss, epsilon=self.epsilon
+            )
+            # A warm start continues the previous random stream (as MLPClassifier
+            # does), so that one-epoch fits do not all shuffle the same way; a copy,
+            # so that a failed fit leaves the stream where it was.
+            if self.warm_start and hasattr(self, "_random_state"):
+                random_state = copy.deepcopy(self._random_state)
+            else:
+                random_state = check_random_state(self.random_state)
+            validation = None
+            if self.solver == "adam" and self.early_stopping:
+                train_idx, val_idx = self._validation_split(y, n_classes, random_state)
+                validation = (
+                    # X[val_idx] is a copy of ours: the tensor may share it.
+                    solver.as_tensor(X[val_idx], dtype=dtype, device=device, share_memory=True),
+                    torch.as_tensor(y[val_idx], device=device),
+                )
+                X, y, label_weight = X[train_idx], y[train_idx], label_weight[train_idx]
+                if soft_targets is not None:
+                    soft_targets, teacher_part = soft_targets[train_idx], teacher_part[train_idx]
+            data = solver.build_training_data(
+                X,
+                y,
+                label_weight,
+                teacher_part,
+                soft_targets,
+                n_classes,
+                dtype=dtype,
+                device=device,
+                share_memory=student.shares_input_memory,
+            )
+            student.check(module, data)
+            optimizer_state = None
+            if self.solver == "lbfgs":
+                history = solver.fit_lbfgs(
+                    module,
+                    data,
+                    settings,
+                    max_iter=self.max_iter,
+                    tol=self.tol,
+                    verbose=self.verbose,
+                    tasks=tasks,
+                    preconditioner=self._preconditioner(
+                        gram, module, X, label_weight, teacher_part, data.total_weight
+                    ),
+                )
+            else:
+                generator = torch.Generator().manual_seed(
+                    int(random_state.randint(np.iinfo(np.int32).max))
+                )
+                batch_size = (
+                    min(200, X.shape[0])
+                    if self.batch_size == "auto"
+                    else min(self.batch_size, X.shape[0])
+                )
+                previous_state = (
+                    getattr(self, "_optimizer_state", None) if self.warm_start else None
+                )
+                history = solver.fit_adam(
+                    module,
+                    data,
+                    settings,
+                    max_iter=self.max_iter,
+                    tol=self.tol,
+                    batch_size=batch_size,
+                    learning_rate=self.learning_rate,
+                    n_iter_no_change=self.n_iter_no_change,
+                    generator=generator,
+                    validation=validation,
+                    verbose=self.verbose,
+                    optimizer_state=previous_state,
+                    tasks=tasks,
+                )
+                optimizer_state = history.optimizer_state
+            return {
+                **student.fitted_state(module),
+                "n_iter_": history.n_iter,
+                "loss_curve_": history.loss_curve,
+                "best_loss_": min(history.loss_curve),
+                "validation_scores_": history.validation_scores,
+                "_random_state": random_state,
+                "_optimizer_state": optimizer_state,
+            }
+
+    def _preconditioner(self, gram, module, X, label_weight, teacher_part, total_weight):
+        """The linear student's change of variables for L-BFGS, or None where it does not pay."""
+        if gram is None or not getattr(module, "is_linear_student", False):
+            return None
+        if not _preconditioner.applies(X.shape[0], X.shape[1], self.fit_intercept):
+            return None
+        n_rows = module.weight.shape[0]
+        student_temperature, factor = soft_term_form(self.loss, self.temperature)
+        return _preconditioner.Preconditioner.build(
+            gram(self.fit_intercept),
+            scale=_preconditioner.curvature_scale(
+                n_rows, label_weight, teacher_part, student_temperature, factor
+            ),
+            penalty=self.alpha / total_weight,
+            n_rows=n_rows,
+            fit_intercept=self.fit_intercept,
         )
-        # A warm start continues the previous random stream (as MLPClassifier
-        # does), so that one-epoch fits do not all shuffle the same way; a copy,
-        # so that a failed fit leaves the stream where it was.
-        if self.warm_start and hasattr(self, "_random_state"):
-            random_state = copy.deepcopy(self._random_state)
-        else:
-            random_state = check_random_state(self.random_state)
-        validation = None
-        if self.solver == "adam" and self.early_stopping:
-            train_idx, val_idx = self._validation_split(y, n_classes, random_state)
-            validation = (
-                # X[val_idx] is a copy of ours: the tensor may share it.
-                solver.as_tensor(X[val_idx], dtype=dtype, device=device, share_memory=True),
-                torch.as_tensor(y[val_idx], device=device),
-            )
-            X, y, label_weight = X[train_idx], y[train_idx], label_weight[train_idx]
-            if soft_targets is not None:
-                soft_targets, teacher_part = soft_targets[train_idx], teacher_part[train_idx]
-        data = solver.build_training_data(
-            X,
-            y,
-            label_weight,
-            teacher_part,
-            soft_targets,
-            n_classes,
-            dtype=dtype,
-            device=device,
-            share_memory=student.shares_input_memory,
-        )
-        student.check(module, data)
-        optimizer_state = None
-        if self.solver == "lbfgs":
-            history = solver.fit_lbfgs(
-                module,
-                data,
-                settings,
-                max_iter=self.max_iter,
-                tol=self.tol,
-                verbose=self.verbose,
-                tasks=tasks,
-            )
-        else:
-            generator = torch.Generator().manual_seed(
-                int(random_state.randint(np.iinfo(np.int32).max))
-            )
-            batch_size = (
-                min(200, X.shape[0])
-                if self.batch_size == "auto"
-                else min(self.batch_size, X.shape[0])
-            )
-            previous_state = getattr(self, "_optimizer_state", None) if self.warm_start else None
-            history = solver.fit_adam(
-                module,
-                data,
-                settings,
-                max_iter=self.max_iter,
-                tol=self.tol,
-                batch_size=batch_size,
-                learning_rate=self.learning_rate,
-                n_iter_no_change=self.n_iter_no_change,
-                generator=generator,
-                validation=validation,
-                verbose=self.verbose,
-                optimizer_state=previous_state,
-                tasks=tasks,
-            )
-            optimizer_state = history.optimizer_state
-        return {
-            **student.fitted_state(module),
-            "n_iter_": history.n_iter,
-            "loss_curve_": history.loss_curve,
-            "best_loss_": min(history.loss_curve),
-            "validation_scores_": history.validation_scores,
-            "_random_state": random_state,
-            "_optimizer_state": optimizer_state,
-        }
 
     def _validation_split(self, y, n_classes, random_state):
         """Stratified train and validation rows for early stopping."""

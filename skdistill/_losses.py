@@ -18,6 +18,8 @@ minimise), not yet divided by the total weight.
 
 import math
 
+from ._array_ops import array_ops
+
 DISTILL = "distill"
 PROBABILISTIC = "probabilistic"
 HINTON = "hinton"
@@ -102,26 +104,11 @@ def distillation_loss(
     return loss + torch.dot(teacher_part, per_row)
 
 
-def _log_softmax_rows(logits):
+def _log_softmax_rows(logits, ops):
     # torch.log_softmax reduces each short row on its own; with few classes,
     # this form over whole columns is about 2.5 times faster on the CPU.
-    shifted = logits - logits.amax(dim=-1, keepdim=True)
-    return shifted - shifted.exp().sum(dim=-1, keepdim=True).log_()
-
-
-def _flush_subnormals_(tensor):
-    # Probabilities below exp(-87) are subnormal in float32; a matrix product
-    # with a few of them in G runs 25 % slower on x86 CPUs (G^T X, measured
-    # with 0.75 % of G subnormal). Zero is what flush-to-zero hardware would
-    # give, and it changes the gradient by less than 1.2e-38 per entry.
-    import torch
-
-    return tensor.masked_fill_(tensor.abs() < torch.finfo(tensor.dtype).tiny, 0.0)
-
-
-def _per_candidate(value):
-    """A scalar, or a tensor of shape (C, 1, 1) as (C,): one value per candidate."""
-    return value if not hasattr(value, "reshape") else value.reshape(-1)
+    shifted = logits - ops.row_max(logits)[:, None]
+    return shifted - ops.log(ops.row_sum(ops.exp(shifted)))[:, None]
 
 
 def loss_and_logit_gradient(
@@ -149,45 +136,46 @@ def loss_and_logit_gradient(
 
     with ``f' = 1 + 1 / u`` and zero where the clamp is active.
 
-    Several candidates (teacher weights, temperatures) of one problem are
-    evaluated at once by stacking them in a leading dimension: ``logits``
-    and ``soft_targets`` of shape (C, n, K), ``label_weight`` and
-    ``teacher_part`` of shape (C, n), ``temperature`` a tensor of shape
-    (C, 1, 1); the loss is then one value per candidate.
+    The arguments are torch tensors or numpy arrays, all of one kind
+    (:mod:`skdistill._array_ops`); small problems are evaluated in numpy.
 
     Returns
     -------
-    loss : Tensor of shape () or (C,)
+    loss : scalar (0-d tensor or numpy float)
         Same value as :func:`distillation_loss`.
-    grad : Tensor of the shape of ``logits``
+    grad : array of the shape of ``logits``
         Gradient of the loss with respect to ``logits``.
     """
-    import torch
-
-    log_proba = _log_softmax_rows(logits)
-    label_index = y.reshape((1,) * (logits.ndim - 2) + (-1, 1)).expand(*logits.shape[:-1], 1)
-    loss = -(label_weight * log_proba.gather(-1, label_index)[..., 0]).sum(dim=-1)
+    ops = array_ops(logits)
+    log_proba = _log_softmax_rows(logits, ops)
+    loss = -(label_weight * ops.take_labels(log_proba, y)).sum()
     if soft_targets is not None:
         student_temperature, factor = soft_term_form(kind, temperature)
-        if isinstance(student_temperature, float) and student_temperature == 1.0:
-            log_q = log_proba.clone()  # log_proba becomes p in place below
+        if student_temperature == 1.0:
+            log_q = ops.copy(log_proba)  # log_proba becomes p in place below
         else:
-            log_q = _log_softmax_rows(logits / student_temperature)
-    grad = log_proba.exp_()
-    grad.scatter_add_(-1, label_index, torch.full_like(label_index, -1, dtype=grad.dtype))
-    grad *= label_weight[..., None]
+            log_q = _log_softmax_rows(logits / student_temperature, ops)
+    grad = ops.subtract_one_at_labels_(ops.exp_(log_proba), y)
+    grad *= label_weight[:, None]
     if soft_targets is None:
-        return loss, _flush_subnormals_(grad)
-    soft = (teacher_part * (soft_targets * log_q).sum(dim=-1)).sum(dim=-1)
-    loss = loss - _per_candidate(factor) * soft
-    q = log_q.exp()
+        return loss, _flush_subnormals_(grad, ops)
+    loss = loss - factor * (teacher_part * ops.row_sum(soft_targets * log_q)).sum()
+    q = ops.exp(log_q)
     soft_grad = factor * (q - soft_targets)
     if kind == PROBABILISTIC:
         low, high = math.log(epsilon), math.log1p(-epsilon)
-        log_g = log_q.clamp(low, high)
-        loss = loss - (teacher_part * (log_g + torch.log(-log_g)).sum(dim=-1)).sum(dim=-1)
+        log_g = ops.clip(log_q, low, high)
+        loss = loss - (teacher_part * ops.row_sum(log_g + ops.log(-log_g))).sum()
         inside = (log_q > low) & (log_q < high)
-        derivative = torch.where(inside, 1.0 + 1.0 / log_g, torch.zeros_like(log_g))
-        soft_grad = soft_grad - (derivative - q * derivative.sum(dim=-1, keepdim=True))
-    grad += soft_grad * (teacher_part[..., None] / student_temperature)
-    return loss, _flush_subnormals_(grad)
+        derivative = ops.where(inside, 1.0 + 1.0 / log_g, ops.zeros_like(log_g))
+        soft_grad = soft_grad - (derivative - q * ops.row_sum(derivative)[:, None])
+    grad += soft_grad * (teacher_part[:, None] / student_temperature)
+    return loss, _flush_subnormals_(grad, ops)
+
+
+def _flush_subnormals_(array, ops):
+    # Probabilities below exp(-87) are subnormal in float32; a matrix product
+    # with a few of them in G runs 25 % slower on x86 CPUs (G^T X, measured
+    # with 0.75 % of G subnormal). Zero is what flush-to-zero hardware would
+    # give, and it changes the gradient by less than 1.2e-38 per entry.
+    return ops.flush_subnormals_(array)

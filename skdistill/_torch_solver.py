@@ -13,8 +13,10 @@ import numpy as np
 import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
 
+from ._array_ops import TorchOps, array_ops
 from ._losses import distillation_loss, loss_and_logit_gradient
 from ._torch_utils import (
+    SMALL_WORK,
     as_tensor,
     evaluation_mode,
     forward_in_chunks,
@@ -104,7 +106,6 @@ def make_linear_module(n_features, n_classes, *, fit_intercept, dtype, device):
 
 def full_logits(outputs, n_classes):
     """Map a student's outputs to ``n_classes`` logit columns."""
-    torch = import_torch()
     if not is_tensor(outputs):
         raise TypeError(
             f"The student returned {type(outputs).__name__}; a torch student must return "
@@ -119,7 +120,7 @@ def full_logits(outputs, n_classes):
             "it must return logits of shape (n_samples, n_classes)."
         )
     if outputs.shape[1] == 1 and n_classes == 2:
-        return torch.cat([torch.zeros_like(outputs), outputs], dim=1)
+        return TorchOps.prepend_zero_column(outputs)
     if outputs.shape[1] != n_classes:
         raise ValueError(
             f"The student returns {outputs.shape[1]} columns but there are {n_classes} "
@@ -316,7 +317,7 @@ class LossSettings:
     def add_penalty_gradient_(self, grad, weight, penalty_norm):
         """Add the penalty's gradient ``alpha / penalty_norm * weight`` to ``grad``."""
         if self.alpha > 0:
-            grad.add_(weight, alpha=self.alpha / penalty_norm)
+            grad += weight * (self.alpha / penalty_norm)
         return grad
 
 
@@ -364,26 +365,51 @@ def _autograd_evaluator(module, data, settings, params):
     return evaluate
 
 
-def _accumulate_linear_block(module, batch, X_transposed, settings, n_classes, gradients):
+def _accumulate_linear_block(weight, bias, batch, X_transposed, settings, n_classes, gradients):
     """Add one block's data-loss gradient to ``gradients`` (weight, bias); return its loss.
 
     The loss is the block's negated, unnormalised sum of ``docs/theory.md``; ``X_transposed``
-    is the CSR transpose of a sparse block (``None`` for dense ``X``).
+    is the CSR transpose of a sparse block (``None`` for dense ``X``). Tensors
+    or numpy arrays alike (:mod:`skdistill._array_ops`).
     """
-    torch = import_torch()
-    weight, bias = module.weight, module.bias
+    ops = array_ops(weight)
     grad_weight, grad_bias = gradients
-    sparse = X_transposed is not None
-    outputs = batch.X @ weight.T + bias if sparse else torch.addmm(bias, batch.X, weight.T)
-    loss, grad = settings.data_loss_and_gradient(full_logits(outputs, n_classes), batch)
-    if weight.shape[0] == 1 and n_classes == 2:
+    outputs = batch.X @ weight.T + bias
+    binary = weight.shape[0] == 1 and n_classes == 2
+    logits = ops.prepend_zero_column(outputs) if binary else outputs
+    loss, grad = settings.data_loss_and_gradient(logits, batch)
+    if binary:
         grad = grad[:, 1:]  # the binary [0, z] layout: only z is a parameter
-    if sparse:
+    if X_transposed is not None:
         grad_weight += (X_transposed @ grad).T
     else:
-        grad_weight.addmm_(grad.T, batch.X)
-    grad_bias += grad.sum(dim=0)
+        grad_weight += grad.T @ batch.X
+    grad_bias += ops.column_sum(grad)
     return loss
+
+
+def _linear_objective(weight, bias, data, settings, *, block, X_transposed=None):
+    """Loss and gradients ``(weight, bias)`` of the linear student, block by block of rows."""
+    ops = array_ops(weight)
+    gradients = (ops.zeros_like(weight), ops.zeros_like(bias))
+    loss = 0.0
+    n_samples = data.X.shape[0]
+    for start in range(0, n_samples, block):
+        loss = loss + _accumulate_linear_block(
+            weight,
+            bias,
+            data.block(slice(start, start + block)),
+            X_transposed,
+            settings,
+            data.n_classes,
+            gradients,
+        )
+    grad_weight, grad_bias = gradients
+    grad_weight /= data.total_weight
+    grad_bias /= data.total_weight
+    loss = loss / data.total_weight + settings.penalty([weight], data.total_weight)
+    settings.add_penalty_gradient_(grad_weight, weight, data.total_weight)
+    return loss, grad_weight, grad_bias
 
 
 def _fused_linear_evaluator(module, data, settings):
@@ -397,31 +423,62 @@ def _fused_linear_evaluator(module, data, settings):
     weight, bias = module.weight, module.bias
     n_samples = data.X.shape[0]
     sparse = data.X.layout == torch.sparse_csr
-    if sparse or n_samples <= 2 * _FUSED_BLOCK_ROWS:
-        block = n_samples
-    else:
-        block = _FUSED_BLOCK_ROWS
+    block = n_samples if sparse or n_samples <= 2 * _FUSED_BLOCK_ROWS else _FUSED_BLOCK_ROWS
     X_transposed = data.X.t().to_sparse_csr() if sparse else None
 
     def evaluate():
-        gradients = (torch.zeros_like(weight), torch.zeros_like(bias))
-        loss = torch.zeros((), dtype=weight.dtype, device=weight.device)
         with torch.no_grad():
-            for start in range(0, n_samples, block):
-                loss += _accumulate_linear_block(
-                    module,
-                    data.block(slice(start, start + block)),
-                    X_transposed,
-                    settings,
-                    data.n_classes,
-                    gradients,
-                )
-            grad_weight, grad_bias = (g.div_(data.total_weight) for g in gradients)
-            loss = loss / data.total_weight + settings.penalty([weight], data.total_weight)
-            settings.add_penalty_gradient_(grad_weight, weight, data.total_weight)
+            loss, grad_weight, grad_bias = _linear_objective(
+                weight, bias, data, settings, block=block, X_transposed=X_transposed
+            )
         if not bias.requires_grad:
             return loss, grad_weight.reshape(-1)
         return loss, torch.cat([grad_weight.reshape(-1), grad_bias])
+
+    return evaluate
+
+
+def uses_numpy(module, data):
+    """Whether L-BFGS evaluates the linear student in numpy: small dense problems on the CPU.
+
+    Below ``SMALL_WORK`` torch runs on one thread anyway, and numpy's
+    per-operation cost is a fraction of torch's.
+    """
+    torch = import_torch()
+    return (
+        getattr(module, "is_linear_student", False)
+        and data.X.device.type == "cpu"
+        and data.X.layout == torch.strided
+        and data.y.shape[0] * parameter_count(module) < SMALL_WORK
+    )
+
+
+def _numpy_linear_evaluator(module, data, settings):
+    """``evaluate(parameters) -> (loss, gradient)`` of the linear student, in numpy.
+
+    ``parameters`` is the flat float64 vector of the module's trainable
+    parameters; the arithmetic runs in the module's dtype, as on tensors.
+    """
+    arrays = TrainingData(
+        **{
+            name: getattr(data, name).numpy() if is_tensor(getattr(data, name)) else value
+            for name, value in vars(data).items()
+        }
+    )
+    weight, bias = module.weight, module.bias
+    dtype = arrays.X.dtype
+    shape, n_weights = tuple(weight.shape), weight.numel()
+    fixed_bias = None if bias.requires_grad else bias.detach().numpy()
+
+    def evaluate(parameters):
+        parameters = parameters.astype(dtype)
+        coef = parameters[:n_weights].reshape(shape)
+        intercept = parameters[n_weights:] if fixed_bias is None else fixed_bias
+        loss, grad_weight, grad_bias = _linear_objective(
+            coef, intercept, arrays, settings, block=arrays.X.shape[0]
+        )
+        parts = [grad_weight.reshape(-1)] + ([grad_bias] if fixed_bias is None else [])
+        return float(loss), np.concatenate(parts).astype(np.float64)
 
     return evaluate
 
@@ -436,7 +493,7 @@ def _linear_batch_step(module, batch, settings, n_classes, weight_norm, penalty_
     weight, bias = module.weight, module.bias
     with torch.no_grad():
         gradients = (torch.zeros_like(weight), torch.zeros_like(bias))
-        loss = _accumulate_linear_block(module, batch, None, settings, n_classes, gradients)
+        loss = _accumulate_linear_block(weight, bias, batch, None, settings, n_classes, gradients)
         grad_weight, grad_bias = (g.div_(weight_norm) for g in gradients)
         loss = loss / weight_norm + settings.penalty([weight], penalty_norm)
         weight.grad = settings.add_penalty_gradient_(grad_weight, weight, penalty_norm)
@@ -468,8 +525,35 @@ def module_snapshot(module, theta=None):
     return snapshot
 
 
-def fit_lbfgs(module, data, settings, *, max_iter, tol, verbose, tasks=None):
+def _parameter_evaluator(module, data, settings, params):
+    """``evaluate(parameters) -> (loss, gradient)`` on flat float64 vectors of ``params``."""
+    if uses_numpy(module, data):
+        return _numpy_linear_evaluator(module, data, settings)
+    torch = import_torch()
+    device, dtype = params[0].device, params[0].dtype
+    evaluate = (
+        _fused_linear_evaluator(module, data, settings)
+        if getattr(module, "is_linear_student", False)
+        else _autograd_evaluator(module, data, settings, params)
+    )
+
+    def evaluate_parameters(parameters):
+        torch.nn.utils.vector_to_parameters(
+            torch.as_tensor(parameters, dtype=dtype, device=device), params
+        )
+        loss, grad = evaluate()
+        return float(loss), grad.double().cpu().numpy()
+
+    return evaluate_parameters
+
+
+def fit_lbfgs(module, data, settings, *, max_iter, tol, verbose, tasks=None, preconditioner=None):
     """Full-batch L-BFGS (scipy's L-BFGS-B) on the module's parameters.
+
+    With a ``preconditioner`` (:class:`skdistill._preconditioner.Preconditioner`,
+    linear student only) L-BFGS runs on its variables ``theta``; the
+    stopping rule stays that of scipy's ``gtol`` on the student's own
+    parameters, ``max |gradient| <= tol``, checked after each iteration.
 
     ``tasks`` (:class:`skdistill._callbacks.IterationTasks`, or None) gets
     one task per iteration: begun at the iteration's first evaluation of the
@@ -483,23 +567,34 @@ def fit_lbfgs(module, data, settings, *, max_iter, tol, verbose, tasks=None):
     params = [p for p in module.parameters() if p.requires_grad]
     device, dtype = params[0].device, params[0].dtype
     history = History()
-    fused = getattr(module, "is_linear_student", False)
-    evaluate = (
-        _fused_linear_evaluator(module, data, settings)
-        if fused
-        else _autograd_evaluator(module, data, settings, params)
-    )
-    theta0 = torch.nn.utils.parameters_to_vector(params).detach().double().cpu().numpy()
-    accepted = [theta0]  # the last accepted point, where the next iteration starts
+    evaluate_parameters = _parameter_evaluator(module, data, settings, params)
+    start = torch.nn.utils.parameters_to_vector(params).detach().double().cpu().numpy()
+
+    def to_parameters(theta):
+        return theta if preconditioner is None else preconditioner.parameters(theta)
+
+    theta0 = start if preconditioner is None else preconditioner.theta(start)
+    accepted = [start]  # the parameters of the last accepted point
+    # The point last evaluated and its largest |gradient| in the parameters.
+    last = {"theta": None, "gradient_size": math.inf}
+
+    def evaluate_at(theta):
+        loss, grad = evaluate_parameters(to_parameters(theta))
+        last["theta"] = theta.copy()
+        last["gradient_size"] = float(np.max(np.abs(grad))) if grad.size else 0.0
+        if preconditioner is not None:
+            grad = preconditioner.gradient(grad)
+        return loss, grad
 
     def loss_and_grad(theta):
         if tasks is not None:
             tasks.begin(lambda: module_snapshot(module, accepted[0]))
-        torch.nn.utils.vector_to_parameters(
-            torch.as_tensor(theta, dtype=dtype, device=device), params
-        )
-        loss, grad = evaluate()
-        return float(loss), grad.double().cpu().numpy()
+        return evaluate_at(theta)
+
+    def gradient_size_at(theta):
+        if not np.array_equal(theta, last["theta"]):
+            evaluate_at(theta)  # scipy returned an earlier point (a failed line search)
+        return last["gradient_size"]
 
     def record(intermediate_result):
         history.loss_curve.append(float(intermediate_result.fun))
@@ -507,8 +602,11 @@ def fit_lbfgs(module, data, settings, *, max_iter, tol, verbose, tasks=None):
             print(f"Iteration {len(history.loss_curve)}, loss = {intermediate_result.fun:.8f}")
         if tasks is not None:
             # A copy: scipy updates its x in place.
-            accepted[0] = np.array(intermediate_result.x, dtype=np.float64, copy=True)
+            accepted[0] = to_parameters(np.array(intermediate_result.x, dtype=np.float64))
             tasks.end(lambda: module_snapshot(module, accepted[0]))
+        # scipy's own gtol would test the gradient in theta.
+        if preconditioner is not None and gradient_size_at(intermediate_result.x) <= tol:
+            raise StopIteration
 
     # L-BFGS-B's own vector work is tiny; numpy's BLAS threads would only spin
     # between evaluations and steal the cores from torch's threads (4x slower
@@ -525,21 +623,20 @@ def fit_lbfgs(module, data, settings, *, max_iter, tol, verbose, tasks=None):
                 "maxiter": max_iter,
                 "maxcor": lbfgs_corrections(theta0.size),
                 "maxls": 50,
-                "gtol": tol,
+                "gtol": tol if preconditioner is None else 0.0,
                 "ftol": 64 * np.finfo(float).eps,
             },
         )
-    if not (np.isfinite(result.fun) and np.all(np.isfinite(result.x))):
-        raise _non_finite_error(f"after {int(result.nit)} L-BFGS iterations")
+        if not (np.isfinite(result.fun) and np.all(np.isfinite(result.x))):
+            raise _non_finite_error(f"after {int(result.nit)} L-BFGS iterations")
+        gradient_size = gradient_size_at(result.x)
+    final = to_parameters(result.x)
     if tasks is not None:  # evaluations after the last accepted step, if any
-        tasks.end(lambda: module_snapshot(module, result.x))
-    torch.nn.utils.vector_to_parameters(
-        torch.as_tensor(result.x, dtype=dtype, device=device), params
-    )
+        tasks.end(lambda: module_snapshot(module, final))
+    torch.nn.utils.vector_to_parameters(torch.as_tensor(final, dtype=dtype, device=device), params)
     history.n_iter = max(int(result.nit), 1)
     if not history.loss_curve:
         history.loss_curve.append(float(result.fun))
-    gradient_size = float(np.max(np.abs(result.jac))) if result.jac.size else 0.0
     # In float32 the line search can stop at the noise floor just short of tol:
     # only warn when the gradient is clearly above it.
     # scipy also stops (status 0) when the objective no longer decreases; with

@@ -198,7 +198,7 @@ _saved_torch_threads = None
 
 @contextmanager
 def threads_for_work(work, device="cpu"):
-    """Run torch on one CPU thread when ``work`` is small, process-wide.
+    """Run torch, and numpy's BLAS, on one CPU thread when ``work`` is small, process-wide.
 
     Only ever lowers torch's thread count, so a caller's limit
     (``torch.set_num_threads``, ``threadpoolctl``, joblib's inner limits)
@@ -206,11 +206,18 @@ def threads_for_work(work, device="cpu"):
     :func:`single_threaded_blas`: the first sets one thread, the last
     restores what the first found. Accelerators are left alone.
     """
-    global _small_work_users, _saved_torch_threads
     if work >= SMALL_WORK or str(device) != "cpu":
         yield
         return
     torch = import_torch()
+    with single_threaded_blas(), _one_torch_thread(torch):
+        yield
+
+
+@contextmanager
+def _one_torch_thread(torch):
+    """``torch.set_num_threads(1)`` for the overlapping users of :func:`threads_for_work`."""
+    global _small_work_users, _saved_torch_threads
     with _torch_threads_lock:
         if _small_work_users == 0:
             _saved_torch_threads = torch.get_num_threads()

@@ -1,5 +1,6 @@
 """Unit tests for the torch side of DistilledClassifier: tensors, devices, evaluators, L-BFGS."""
 
+import copy
 import warnings
 
 import numpy as np
@@ -10,6 +11,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import log_softmax
 from sklearn.exceptions import ConvergenceWarning
 
+from skdistill import _preconditioner as pre
 from skdistill import _torch_solver as solver
 from skdistill import _torch_utils as torch_utils
 from skdistill._losses import DISTILL, GENERALIZED, HINTON, PROBABILISTIC, row_weights
@@ -178,6 +180,56 @@ def test_fused_evaluator_blocks_change_nothing(monkeypatch):
     assert_allclose(grad_many.numpy(), grad_one.numpy(), rtol=1e-12, atol=1e-14)
 
 
+def flat_parameters(module):
+    params = [p for p in module.parameters() if p.requires_grad]
+    return torch.nn.utils.parameters_to_vector(params).detach().double().numpy()
+
+
+@pytest.mark.parametrize("n_classes", [2, 3, 5])
+@pytest.mark.parametrize("with_teacher", [False, True])
+@pytest.mark.parametrize("kind", [DISTILL, PROBABILISTIC, HINTON, GENERALIZED])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_numpy_evaluator_equals_the_tensor_evaluator(
+    n_classes, with_teacher, kind, fit_intercept, dtype
+):
+    # The same loss code (_losses) on numpy arrays: the same values, in the same dtype.
+    _, data = make_data(50, 4, n_classes, with_teacher=with_teacher, seed=n_classes, dtype=dtype)
+    settings = solver.LossSettings(alpha=0.7, temperature=2.5, kind=kind, epsilon=1e-6)
+    module = random_linear_module(4, n_classes, fit_intercept=fit_intercept, dtype=dtype)
+    assert solver.uses_numpy(module, data)
+    loss_np, grad_np = solver._numpy_linear_evaluator(module, data, settings)(
+        flat_parameters(module)
+    )
+    loss_t, grad_t = solver._fused_linear_evaluator(module, data, settings)()
+    assert isinstance(loss_np, float) and grad_np.dtype == np.float64
+    tolerance = 1e-5 if dtype == torch.float32 else 1e-12
+    assert_allclose(loss_np, loss_t.item(), rtol=tolerance)
+    assert_allclose(grad_np, grad_t.double().numpy(), rtol=tolerance, atol=tolerance)
+
+
+def test_numpy_evaluator_only_for_small_dense_problems_on_the_cpu(monkeypatch):
+    _, data = make_data(50, 4, 3, with_teacher=False)
+    module = random_linear_module(4, 3)
+    assert solver.uses_numpy(module, data)
+    monkeypatch.setattr(solver, "SMALL_WORK", 50 * (4 * 3 + 3))
+    assert not solver.uses_numpy(module, data)  # torch's own threads pay from here on
+    monkeypatch.undo()
+    sparse = solver.build_training_data(
+        sp.random(50, 4, density=0.5, format="csr", random_state=0),
+        np.arange(50) % 3,
+        np.ones(50),
+        None,
+        None,
+        3,
+        dtype=torch.float64,
+        device=torch.device("cpu"),
+    )
+    assert not solver.uses_numpy(module, sparse)
+    torch_student = torch.nn.Linear(4, 3).double()
+    assert not solver.uses_numpy(torch_student, data)
+
+
 @pytest.mark.parametrize("n_classes", [2, 4])
 @pytest.mark.parametrize("with_teacher", [False, True])
 @pytest.mark.parametrize("kind", [DISTILL, PROBABILISTIC, HINTON, GENERALIZED])
@@ -283,6 +335,85 @@ def test_fit_lbfgs_converges_and_zeros_the_gradient():
     assert history.loss_curve[-1] <= history.loss_curve[0]
     _, grad = solver._fused_linear_evaluator(module, data, settings)()
     assert np.max(np.abs(grad.numpy())) < 1e-6
+
+
+def _preconditioned_problem(n_classes=3, seed=0):
+    rng = np.random.RandomState(seed)
+    # Correlated columns on scales from 0.03 to 30: badly conditioned.
+    X = rng.normal(size=(300, 6)) @ rng.normal(size=(6, 6)) * np.logspace(-1.5, 1.5, 6)
+    y = (X / X.std(axis=0) @ rng.normal(size=(6, n_classes))).argmax(axis=1)
+    w = rng.uniform(0.5, 2.0, size=300)
+    data = solver.build_training_data(
+        X, y, w, None, None, n_classes, dtype=torch.float64, device=torch.device("cpu")
+    )
+    settings = solver.LossSettings(alpha=0.1, temperature=1.0, kind=DISTILL, epsilon=1e-6)
+    module = solver.make_linear_module(
+        6, n_classes, fit_intercept=True, dtype=torch.float64, device=torch.device("cpu")
+    )
+    n_rows = module.weight.shape[0]
+    preconditioner = pre.Preconditioner.build(
+        pre.weighted_gram(X, w, True),
+        scale=pre.curvature_scale(n_rows, w, None, 1.0, 1.0),
+        penalty=0.1 / w.sum(),
+        n_rows=n_rows,
+        fit_intercept=True,
+    )
+    return data, settings, module, preconditioner
+
+
+@pytest.mark.parametrize("n_classes", [2, 4])
+def test_preconditioned_lbfgs_reaches_the_same_minimum_in_fewer_iterations(n_classes):
+    data, settings, module, preconditioner = _preconditioned_problem(n_classes)
+    plain = copy.deepcopy(module)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        history = solver.fit_lbfgs(
+            module,
+            data,
+            settings,
+            max_iter=5000,
+            tol=1e-6,
+            verbose=0,
+            preconditioner=preconditioner,
+        )
+        reference = solver.fit_lbfgs(plain, data, settings, max_iter=5000, tol=1e-6, verbose=0)
+    assert history.converged and reference.converged
+    # Ill-conditioned: both stop within tol of the gradient's zero, at the same
+    # loss and the same probabilities (the coefficients differ along flat directions).
+    assert_allclose(history.loss_curve[-1], reference.loss_curve[-1], rtol=1e-7)
+    probabilities = [
+        torch.softmax(solver.full_logits(m(data.X), n_classes), dim=1).detach().numpy()
+        for m in (module, plain)
+    ]
+    assert_allclose(*probabilities, atol=1e-4)
+    assert 3 * history.n_iter < reference.n_iter
+
+
+def test_preconditioned_lbfgs_stops_on_the_gradient_of_the_parameters(monkeypatch):
+    # tol keeps its meaning: max |gradient| <= tol in the student's own parameters.
+    data, settings, module, preconditioner = _preconditioned_problem(3, seed=1)
+    sizes = []
+    evaluator = solver._parameter_evaluator
+
+    def recording(*args):
+        evaluate = evaluator(*args)
+
+        def wrapped(parameters):
+            loss, grad = evaluate(parameters)
+            sizes.append(np.max(np.abs(grad)))
+            return loss, grad
+
+        return wrapped
+
+    monkeypatch.setattr(solver, "_parameter_evaluator", recording)
+    tol = 1e-5
+    history = solver.fit_lbfgs(
+        module, data, settings, max_iter=500, tol=tol, verbose=0, preconditioner=preconditioner
+    )
+    assert history.converged
+    assert sizes[-1] <= tol < min(sizes[:-1])  # stopped at the first iterate that meets it
+    _, grad = solver._fused_linear_evaluator(module, data, settings)()
+    assert np.max(np.abs(grad.numpy())) <= tol
 
 
 def test_lbfgs_corrections_bounded_by_memory():

@@ -1,0 +1,154 @@
+"""A change of variables under which L-BFGS sees the linear student well conditioned.
+
+Per logit row, the Hessian of the linear student's objective (data term over
+the total weight ``W``, plus ``alpha / (2 W) ||coef||^2``) is close to
+
+    P = c X_a^T diag(w) X_a / W + (alpha / W) diag(1, ..., 1, 0)
+
+with ``X_a = [X, 1]`` (the intercept column, not penalised) and ``c`` the
+average curvature of the softmax loss per row: ``p (1 - p) <= 1/4`` for the
+binary ``[0, z]`` layout, about ``1 / K`` for ``K`` logits, times
+``1 / t^2`` on the teacher's share of the rows where the soft term meets the
+student at a temperature ``t``. With ``P = L L^T``, L-BFGS runs on
+``theta = coef_a L`` (``coef_a = theta L^{-1}``): the same objective, hence
+the same minimum, whose Hessian in ``theta`` is near the identity whatever
+the scale and correlation of the features (raw pixels, unscaled columns).
+
+The Gram matrix ``X_a^T diag(w) X_a`` depends on the rows and their total
+weights only (``label_weight + teacher_part``: the sample weights), not on
+the candidate's teacher weight or temperature, so a cross-validated search
+computes it once per fold.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.linalg.lapack
+import scipy.sparse as sp
+
+# Above this many coefficients per logit row the factor (p'^2 floats) and
+# the two products with it per evaluation stop being small next to X.
+MAX_FEATURES = 1024
+_GRAM_BLOCK_ROWS = 8192
+
+
+def applies(n_samples, n_features, fit_intercept):
+    """Whether the change of variables pays for ``n_samples`` rows of ``n_features``.
+
+    Each evaluation then multiplies the coefficients and their gradient by a
+    ``p' x p'`` factor (``p' = n_features + fit_intercept``): cheap next to
+    the evaluation's products with ``X`` only while ``p' <= n_samples``.
+    """
+    width = n_features + int(fit_intercept)
+    return 0 < width <= MAX_FEATURES and width <= n_samples
+
+
+def weighted_gram(X, weights, fit_intercept):
+    """``X_a^T diag(w) X_a / sum(w)`` in float64, ``X_a`` with a column of ones if ``fit_intercept``.
+
+    Dense ``X`` is read in blocks of rows, so no weighted copy of it is made.
+    """
+    weights = np.asarray(weights, dtype=np.float64)
+    total = weights.sum()
+    n_features = X.shape[1]
+    if sp.issparse(X):
+        weighted = sp.csr_matrix(X.multiply(weights[:, None]))
+        gram = np.asarray((sp.csr_matrix(X).T @ weighted).toarray(), dtype=np.float64)
+        column_sums = np.asarray(weighted.sum(axis=0), dtype=np.float64).ravel()
+    else:
+        gram = np.zeros((n_features, n_features))
+        column_sums = np.zeros(n_features)
+        for start in range(0, X.shape[0], _GRAM_BLOCK_ROWS):
+            rows = slice(start, start + _GRAM_BLOCK_ROWS)
+            block = np.asarray(X[rows], dtype=np.float64)
+            weighted = block * weights[rows, None]
+            gram += weighted.T @ block
+            column_sums += weighted.sum(axis=0)
+    if fit_intercept:
+        gram = np.block([[gram, column_sums[:, None]], [column_sums[None, :], np.array([[total]])]])
+    return gram / total
+
+
+def curvature_scale(n_logit_rows, label_weight, teacher_part, student_temperature, factor):
+    """``c`` of the module docstring: the softmax's mean curvature per unit of row weight.
+
+    ``student_temperature`` and ``factor`` are the soft term's form
+    (:func:`skdistill._losses.soft_term_form`); a scalar is all L-BFGS needs,
+    as it rescales its own steps.
+    """
+    per_row = 0.25 if n_logit_rows == 1 else 1.0 / n_logit_rows
+    labels = float(np.sum(label_weight))
+    if teacher_part is None:
+        return per_row
+    teacher = float(np.sum(teacher_part))
+    soft = teacher * factor / student_temperature**2
+    return per_row * (labels + soft) / (labels + teacher)
+
+
+@dataclass
+class Preconditioner:
+    """The factor ``L`` of ``P = L L^T`` and its inverse, for coefficients of ``n_rows`` logit rows.
+
+    Flat parameter vectors are laid out as the linear student's parameters:
+    the ``(n_rows, n_features)`` weight row by row, then the intercepts when
+    there are any.
+    """
+
+    factor: np.ndarray  # L, lower triangular (p', p')
+    inverse: np.ndarray  # L^{-1}
+    n_rows: int
+    n_features: int
+    fit_intercept: bool
+
+    @classmethod
+    def build(cls, gram, *, scale, penalty, n_rows, fit_intercept):
+        """From ``weighted_gram``'s matrix, the curvature ``scale`` and ``penalty = alpha / W``."""
+        n_features = gram.shape[0] - int(fit_intercept)
+        hessian = scale * gram
+        diagonal = np.arange(n_features)
+        hessian[diagonal, diagonal] += penalty
+        # Equilibrated first (unit diagonal), so that the floor below is
+        # relative to each column's own scale. Columns without variation, or an
+        # exact collinearity without a penalty, make P singular; the floor keeps
+        # the factor finite, and along such directions the gradient is (near)
+        # zero, so L-BFGS hardly moves there.
+        diagonal_entries = np.diag(hessian)
+        scaling = 1.0 / np.sqrt(np.where(diagonal_entries > 0, diagonal_entries, 1.0))
+        equilibrated = scaling[:, None] * hessian * scaling[None, :]
+        identity = np.eye(hessian.shape[0])
+        floor = 1e-10
+        for _ in range(6):
+            try:
+                unit_factor = np.linalg.cholesky(equilibrated + floor * identity)
+                break
+            except np.linalg.LinAlgError:
+                floor *= 100.0
+        else:  # not even a heavily floored P: no change of variables but the scaling
+            unit_factor = identity
+        factor = unit_factor / scaling[:, None]
+        unit_inverse = scipy.linalg.lapack.dtrtri(unit_factor, lower=1)[0]
+        inverse = unit_inverse * scaling[None, :]
+        return cls(factor, inverse, n_rows, n_features, fit_intercept)
+
+    def _as_matrix(self, flat):
+        coef = flat[: self.n_rows * self.n_features].reshape(self.n_rows, self.n_features)
+        if not self.fit_intercept:
+            return coef
+        return np.column_stack([coef, flat[self.n_rows * self.n_features :]])
+
+    def _as_flat(self, matrix):
+        if not self.fit_intercept:
+            return matrix.reshape(-1)
+        return np.concatenate([matrix[:, : self.n_features].reshape(-1), matrix[:, -1]])
+
+    def parameters(self, theta):
+        """The student's flat parameters at ``theta`` (``coef_a = theta L^{-1}``)."""
+        return self._as_flat(self._as_matrix(theta) @ self.inverse)
+
+    def theta(self, parameters):
+        """The point ``theta = coef_a L`` of the student's flat ``parameters``."""
+        return self._as_flat(self._as_matrix(parameters) @ self.factor)
+
+    def gradient(self, parameter_gradient):
+        """The gradient with respect to ``theta``: ``g_coef_a L^{-T}``."""
+        return self._as_flat(self._as_matrix(parameter_gradient) @ self.inverse.T)

@@ -1,0 +1,127 @@
+"""The change of variables of L-BFGS for the linear student: exact algebra, and what it is for."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose
+from scipy.special import expit
+
+from skdistill import _preconditioner as pre
+
+
+def _design(n_samples=40, n_features=5, seed=0):
+    rng = np.random.RandomState(seed)
+    # Correlated columns of very different scales: a badly conditioned design.
+    X = rng.normal(size=(n_samples, n_features)) @ rng.normal(size=(n_features, n_features))
+    X *= np.logspace(-2, 2, n_features)
+    return X, rng.uniform(0.2, 3.0, size=n_samples)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_weighted_gram_dense_blocks_and_sparse(fit_intercept, monkeypatch):
+    X, w = _design()
+    X_a = np.column_stack([X, np.ones(len(X))]) if fit_intercept else X
+    expected = X_a.T @ (w[:, None] * X_a) / w.sum()
+    assert_allclose(pre.weighted_gram(X, w, fit_intercept), expected, rtol=1e-12)
+    monkeypatch.setattr(pre, "_GRAM_BLOCK_ROWS", 7)  # 40 rows: several blocks, the last short
+    assert_allclose(pre.weighted_gram(X, w, fit_intercept), expected, rtol=1e-12)
+    assert_allclose(pre.weighted_gram(sp.csr_matrix(X), w, fit_intercept), expected, rtol=1e-12)
+    assert_allclose(
+        pre.weighted_gram(X.astype(np.float32), w, fit_intercept),
+        X_a.astype(np.float32).astype(float).T
+        @ (w[:, None] * X_a.astype(np.float32).astype(float))
+        / w.sum(),
+        rtol=1e-12,
+    )
+
+
+def test_curvature_scale():
+    weights = np.ones(10)
+    assert pre.curvature_scale(1, weights, None, 1.0, 1.0) == 0.25  # binary: p (1 - p) <= 1/4
+    assert pre.curvature_scale(4, weights, None, 1.0, 1.0) == 0.25
+    assert pre.curvature_scale(10, weights, None, 1.0, 1.0) == 0.1
+    # Half of the weight on a soft term at T = 2: its curvature is 1/4 of the labels'.
+    label, teacher = np.full(10, 0.5), np.full(10, 0.5)
+    assert pre.curvature_scale(1, label, teacher, 2.0, 1.0) == pytest.approx(0.25 * 0.625)
+    # Hinton's T^2 factor cancels the 1 / T^2.
+    assert pre.curvature_scale(1, label, teacher, 2.0, 4.0) == pytest.approx(0.25)
+
+
+def test_applies():
+    assert pre.applies(100, 20, True)
+    assert not pre.applies(20, 20, True)  # more coefficients per row than rows
+    assert not pre.applies(10**6, pre.MAX_FEATURES, True)
+    assert pre.applies(10**6, pre.MAX_FEATURES, False)
+    assert not pre.applies(10, 0, False)
+
+
+def _preconditioner(n_rows=3, fit_intercept=True, seed=0):
+    X, w = _design(seed=seed)
+    gram = pre.weighted_gram(X, w, fit_intercept)
+    return pre.Preconditioner.build(
+        gram, scale=0.3, penalty=0.05, n_rows=n_rows, fit_intercept=fit_intercept
+    ), gram
+
+
+@pytest.mark.parametrize("n_rows", [1, 3])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_maps_are_inverse_and_the_gradient_is_the_chain_rule(n_rows, fit_intercept):
+    pc, _ = _preconditioner(n_rows, fit_intercept)
+    width = 5 + fit_intercept
+    size = n_rows * width
+    rng = np.random.RandomState(1)
+    theta = rng.normal(size=size)
+    assert_allclose(pc.theta(pc.parameters(theta)), theta, rtol=1e-10, atol=1e-10)
+    # parameters() is linear: its Jacobian column by column, then g_theta = J^T g.
+    jacobian = np.column_stack([pc.parameters(e) for e in np.eye(size)])
+    gradient = rng.normal(size=size)
+    assert_allclose(pc.gradient(gradient), jacobian.T @ gradient, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_the_binary_objective_at_zero_has_the_identity_hessian_in_theta(fit_intercept):
+    # At zero coefficients every p = 1/2, so the Hessian of the binary
+    # objective is exactly 1/4 X_a^T diag(w) X_a / W + alpha / W on the weights:
+    # P with the binary scale. In theta it is the identity.
+    X, w = _design(seed=3)
+    alpha = 0.7
+    X_a = np.column_stack([X, np.ones(len(X))]) if fit_intercept else X
+    p = 0.5 * np.ones(len(X))
+    hessian = X_a.T @ ((w * p * (1 - p))[:, None] * X_a) / w.sum()
+    hessian[np.arange(5), np.arange(5)] += alpha / w.sum()
+    pc = pre.Preconditioner.build(
+        pre.weighted_gram(X, w, fit_intercept),
+        scale=pre.curvature_scale(1, w, None, 1.0, 1.0),
+        penalty=alpha / w.sum(),
+        n_rows=1,
+        fit_intercept=fit_intercept,
+    )
+    size = X_a.shape[1]
+    jacobian = np.column_stack([pc.parameters(e) for e in np.eye(size)])
+    assert_allclose(jacobian.T @ hessian @ jacobian, np.eye(size), atol=1e-6)
+    assert np.linalg.cond(hessian) > 1e4  # while the problem itself is badly conditioned
+
+
+def test_the_hessian_in_theta_stays_well_conditioned_away_from_zero():
+    X, w = _design(n_samples=400, seed=4)
+    rng = np.random.RandomState(5)
+    coef = rng.normal(size=5) / np.abs(X).max(axis=0)
+    p = expit(X @ coef)
+    X_a = np.column_stack([X, np.ones(len(X))])
+    hessian = X_a.T @ ((w * p * (1 - p))[:, None] * X_a) / w.sum()
+    pc = pre.Preconditioner.build(
+        pre.weighted_gram(X, w, True), scale=0.25, penalty=0.0, n_rows=1, fit_intercept=True
+    )
+    jacobian = np.column_stack([pc.parameters(e) for e in np.eye(6)])
+    assert np.linalg.cond(jacobian.T @ hessian @ jacobian) < 1e-4 * np.linalg.cond(hessian)
+
+
+def test_a_singular_gram_matrix_still_gives_a_finite_factor():
+    X, w = _design()
+    X[:, 2] = 0.0  # a column without variation, and no penalty
+    X[:, 3] = 2 * X[:, 1]  # an exact collinearity
+    pc = pre.Preconditioner.build(
+        pre.weighted_gram(X, w, True), scale=0.25, penalty=0.0, n_rows=2, fit_intercept=True
+    )
+    assert np.all(np.isfinite(pc.factor)) and np.all(np.isfinite(pc.inverse))
+    assert_allclose(pc.factor @ pc.inverse, np.eye(6), atol=1e-6)
