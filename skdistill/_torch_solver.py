@@ -374,7 +374,7 @@ def _accumulate_linear_block(weight, bias, batch, X_transposed, settings, n_clas
     """
     ops = array_ops(weight)
     grad_weight, grad_bias = gradients
-    outputs = batch.X @ weight.T + bias
+    outputs = ops.affine(batch.X, weight, bias)
     binary = weight.shape[0] == 1 and n_classes == 2
     logits = ops.prepend_zero_column(outputs) if binary else outputs
     loss, grad = settings.data_loss_and_gradient(logits, batch)
@@ -460,11 +460,10 @@ def _numpy_linear_evaluator(module, data, settings):
     parameters; the arithmetic runs in the module's dtype, as on tensors.
     """
     arrays = TrainingData(
-        **{
-            name: getattr(data, name).numpy() if is_tensor(getattr(data, name)) else value
-            for name, value in vars(data).items()
-        }
+        **{name: value.numpy() if is_tensor(value) else value for name, value in vars(data).items()}
     )
+    if arrays.soft_targets is not None:  # column-major, as the logits (_array_ops)
+        arrays.soft_targets = np.asfortranarray(arrays.soft_targets)
     weight, bias = module.weight, module.bias
     dtype = arrays.X.dtype
     shape, n_weights = tuple(weight.shape), weight.numel()
