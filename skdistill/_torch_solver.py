@@ -569,30 +569,34 @@ def fit_lbfgs(module, data, settings, *, max_iter, tol, verbose, tasks=None, pre
     evaluate_parameters = _parameter_evaluator(module, data, settings, params)
     start = torch.nn.utils.parameters_to_vector(params).detach().double().cpu().numpy()
 
-    def to_parameters(theta):
-        return theta if preconditioner is None else preconditioner.parameters(theta)
+    # L-BFGS runs on x: the parameters themselves, or theta / step under a
+    # preconditioner (see below).
+    step = 1.0
 
-    theta0 = start if preconditioner is None else preconditioner.theta(start)
+    def to_parameters(x):
+        return x if preconditioner is None else preconditioner.parameters(step * x)
+
     accepted = [start]  # the parameters of the last accepted point
     # The point last evaluated and its largest |gradient| in the parameters.
-    last = {"theta": None, "gradient_size": math.inf}
+    last = {"x": None, "gradient_size": math.inf, "result": None}
 
-    def evaluate_at(theta):
-        loss, grad = evaluate_parameters(to_parameters(theta))
-        last["theta"] = theta.copy()
+    def evaluate_at(x):
+        if last["result"] is not None and np.array_equal(x, last["x"]):
+            return last["result"]
+        loss, grad = evaluate_parameters(to_parameters(x))
         last["gradient_size"] = float(np.max(np.abs(grad))) if grad.size else 0.0
         if preconditioner is not None:
-            grad = preconditioner.gradient(grad)
+            grad = step * preconditioner.gradient(grad)
+        last.update(x=x.copy(), result=(loss, grad))
         return loss, grad
 
-    def loss_and_grad(theta):
+    def loss_and_grad(x):
         if tasks is not None:
             tasks.begin(lambda: module_snapshot(module, accepted[0]))
-        return evaluate_at(theta)
+        return evaluate_at(x)
 
-    def gradient_size_at(theta):
-        if not np.array_equal(theta, last["theta"]):
-            evaluate_at(theta)  # scipy returned an earlier point (a failed line search)
+    def gradient_size_at(x):
+        evaluate_at(x)  # scipy may return an earlier point than the last (a failed line search)
         return last["gradient_size"]
 
     def record(intermediate_result):
@@ -607,6 +611,23 @@ def fit_lbfgs(module, data, settings, *, max_iter, tol, verbose, tasks=None, pre
         if preconditioner is not None and gradient_size_at(intermediate_result.x) <= tol:
             raise StopIteration
 
+    x0 = start
+    if preconditioner is not None:
+        # L-BFGS-B's first trial step has unit length, while the Newton step
+        # under the preconditioner (a Hessian near the identity in theta) is
+        # -gradient: scaling theta by the gradient's norm at the start makes
+        # the first trial that step, instead of one that the line search must
+        # cut back over several evaluations (a warm start's gradient is small).
+        x0 = preconditioner.theta(start)
+        with threads_for_work(data.y.shape[0] * parameter_count(module), device):
+            _, gradient = loss_and_grad(x0)
+        norm = float(np.linalg.norm(gradient))
+        if np.isfinite(norm) and norm > 0:
+            step = norm
+            x0 = x0 / step
+            loss, _ = last["result"]
+            last.update(x=x0.copy(), result=(loss, step * gradient))
+
     # L-BFGS-B's own vector work is tiny; numpy's BLAS threads would only spin
     # between evaluations and steal the cores from torch's threads (4x slower
     # on two cores).
@@ -614,13 +635,13 @@ def fit_lbfgs(module, data, settings, *, max_iter, tol, verbose, tasks=None, pre
     with single_threaded_blas(), threads_for_work(work, device):
         result = scipy.optimize.minimize(
             loss_and_grad,
-            theta0,
+            x0,
             jac=True,
             method="L-BFGS-B",
             callback=record,
             options={
                 "maxiter": max_iter,
-                "maxcor": lbfgs_corrections(theta0.size),
+                "maxcor": lbfgs_corrections(x0.size),
                 "maxls": 50,
                 "gtol": tol if preconditioner is None else 0.0,
                 "ftol": 64 * np.finfo(float).eps,
