@@ -32,6 +32,10 @@ def check_grid(values, name, *, low=None, high=None, low_open=False):
             f"{name} must be a non-empty 1-D array-like of numbers, got "
             f"{type(values).__name__} {values!r}.{hint}"
         )
+    raw = np.asarray(values, dtype=object)
+    if any(isinstance(value, (bool, np.bool_)) for value in raw.ravel()):
+        # True and False would pass as 1.0 and 0.0: almost surely a mistake.
+        raise TypeError(f"{name} must hold numbers, not booleans; got {values!r}.")
     try:
         grid = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError) as exc:

@@ -191,6 +191,14 @@ def test_bad_input(params, match):
     assert not hasattr(search, "cv_results_")
 
 
+def test_boolean_grids_are_refused():
+    X, y, X_star, teacher, _, _ = _problem()
+    search = DistilledClassifierCV(teacher, teacher_weights=[True, False])
+    with pytest.raises(TypeError, match=r"teacher_weights must hold numbers, not booleans"):
+        search.fit(X, y, X_star=X_star)
+    assert not hasattr(search, "cv_results_")
+
+
 def test_x_star_routed_through_a_pipeline():
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler

@@ -183,6 +183,11 @@ def test_without_privileged_information_it_is_ridge_cv_over_alphas():
         ),
         (dict(alphas=[1.0, -1.0]), ValueError, r"Every value of alphas must be >= 0; got -1"),
         (dict(alphas=[np.nan]), ValueError, r"alphas must hold finite numbers"),
+        (
+            dict(teacher_weights=[True, False]),
+            TypeError,
+            r"teacher_weights must hold numbers, not booleans",
+        ),
         (dict(cv=1000), ValueError, r"n_splits=1000 greater than the number of samples"),
         (
             dict(scoring="no-such-score"),
