@@ -45,10 +45,10 @@ class PreparedProblem:
     mask: np.ndarray  # privileged rows
     teacher_logits: np.ndarray | None  # on the privileged rows, aligned to classes
     # weighted_gram's matrices, by fit_intercept: shared by every candidate.
-    _grams: dict = field(default_factory=dict, repr=False)
+    _grams: dict = field(default_factory=dict, repr=False, compare=False)
 
     def weighted_gram(self, fit_intercept):
-        """:func:`skdistill._preconditioner.weighted_gram` of the rows, computed once."""
+        """:func:`skdistill._gram.weighted_gram` of the rows, computed once."""
         if fit_intercept not in self._grams:
             self._grams[fit_intercept] = _preconditioner.weighted_gram(
                 self.X, self.sample_weight, fit_intercept
@@ -435,7 +435,7 @@ class DistilledClassifier(TeacherMixin, CallbackSupportMixin, ClassifierMixin, B
                 teacher_part,
                 soft_targets,
                 tasks=tasks,
-                gram=problem.weighted_gram,
+                gram_of=problem.weighted_gram,
             )
         self._store_fitted(kind, **fitted, **state)
         callback_ctx.call_on_fit_task_end(
@@ -545,15 +545,13 @@ class DistilledClassifier(TeacherMixin, CallbackSupportMixin, ClassifierMixin, B
                 "warm_start=False (or clone the estimator) to start afresh."
             )
 
-    def _train(
-        self, X, y, n_classes, label_weight, teacher_part, soft_targets, tasks=None, gram=None
-    ):
+    def _train(self, X, y, n_classes, label_weight, teacher_part, soft_targets, *, tasks, gram_of):
         """Train a linear or torch student; return its fitted state (nothing is set here).
 
         ``tasks`` (:class:`skdistill._callbacks.IterationTasks` or None)
-        reports the iterations or epochs to the callbacks. ``gram``
-        (``PreparedProblem.weighted_gram``, or None) gives the rows' weighted
-        Gram matrix, from which L-BFGS preconditions the linear student.
+        reports the iterations or epochs to the callbacks. ``gram_of``
+        (``PreparedProblem.weighted_gram``) gives the rows' weighted Gram
+        matrix, from which L-BFGS preconditions the linear student.
         """
         torch = solver.import_torch()
         device = solver.resolve_device(self.device)
@@ -608,7 +606,7 @@ class DistilledClassifier(TeacherMixin, CallbackSupportMixin, ClassifierMixin, B
                     verbose=self.verbose,
                     tasks=tasks,
                     preconditioner=self._preconditioner(
-                        gram, module, X, label_weight, teacher_part, data.total_weight
+                        gram_of, module, X, label_weight, teacher_part, data.total_weight
                     ),
                 )
             else:
@@ -649,22 +647,30 @@ class DistilledClassifier(TeacherMixin, CallbackSupportMixin, ClassifierMixin, B
                 "_optimizer_state": optimizer_state,
             }
 
-    def _preconditioner(self, gram, module, X, label_weight, teacher_part, total_weight):
-        """The linear student's change of variables for L-BFGS, or None where it does not pay."""
-        if gram is None or not getattr(module, "is_linear_student", False):
+    def _preconditioner(self, gram_of, module, X, label_weight, teacher_part, total_weight):
+        """The linear student's change of variables for L-BFGS, or None where it does not pay.
+
+        ``gram_of(fit_intercept)`` gives the rows' weighted Gram matrix
+        (``PreparedProblem.weighted_gram``, computed once per problem).
+        """
+        if not getattr(module, "is_linear_student", False):
             return None
         if not _preconditioner.applies(X.shape[0], X.shape[1], self.fit_intercept):
+            return None
+        matrix = gram_of(self.fit_intercept)
+        if not np.all(np.isfinite(matrix)):  # squares beyond float64
             return None
         n_rows = module.weight.shape[0]
         student_temperature, factor = soft_term_form(self.loss, self.temperature)
         return _preconditioner.Preconditioner.build(
-            gram(self.fit_intercept),
+            matrix,
             scale=_preconditioner.curvature_scale(
                 n_rows, label_weight, teacher_part, student_temperature, factor
             ),
             penalty=self.alpha / total_weight,
             n_rows=n_rows,
             fit_intercept=self.fit_intercept,
+            floor=_preconditioner.curvature_floor(np.dtype(self.dtype)),
         )
 
     def _validation_split(self, y, n_classes, random_state):

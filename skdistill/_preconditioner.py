@@ -24,12 +24,21 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.linalg.lapack
-import scipy.sparse as sp
+
+from ._gram import equilibrated, weighted_gram
+
+__all__ = [
+    "MAX_FEATURES",
+    "Preconditioner",
+    "applies",
+    "curvature_floor",
+    "curvature_scale",
+    "weighted_gram",
+]
 
 # Above this many coefficients per logit row the factor (p'^2 floats) and
 # the two products with it per evaluation stop being small next to X.
 MAX_FEATURES = 1024
-_GRAM_BLOCK_ROWS = 8192
 
 
 def applies(n_samples, n_features, fit_intercept):
@@ -41,32 +50,6 @@ def applies(n_samples, n_features, fit_intercept):
     """
     width = n_features + int(fit_intercept)
     return 0 < width <= MAX_FEATURES and width <= n_samples
-
-
-def weighted_gram(X, weights, fit_intercept):
-    """``X_a^T diag(w) X_a / sum(w)`` in float64, ``X_a`` with a column of ones if ``fit_intercept``.
-
-    Dense ``X`` is read in blocks of rows, so no weighted copy of it is made.
-    """
-    weights = np.asarray(weights, dtype=np.float64)
-    total = weights.sum()
-    n_features = X.shape[1]
-    if sp.issparse(X):
-        weighted = sp.csr_matrix(X.multiply(weights[:, None]))
-        gram = np.asarray((sp.csr_matrix(X).T @ weighted).toarray(), dtype=np.float64)
-        column_sums = np.asarray(weighted.sum(axis=0), dtype=np.float64).ravel()
-    else:
-        gram = np.zeros((n_features, n_features))
-        column_sums = np.zeros(n_features)
-        for start in range(0, X.shape[0], _GRAM_BLOCK_ROWS):
-            rows = slice(start, start + _GRAM_BLOCK_ROWS)
-            block = np.asarray(X[rows], dtype=np.float64)
-            weighted = block * weights[rows, None]
-            gram += weighted.T @ block
-            column_sums += weighted.sum(axis=0)
-    if fit_intercept:
-        gram = np.block([[gram, column_sums[:, None]], [column_sums[None, :], np.array([[total]])]])
-    return gram / total
 
 
 def curvature_scale(n_logit_rows, label_weight, teacher_part, student_temperature, factor):
@@ -85,6 +68,16 @@ def curvature_scale(n_logit_rows, label_weight, teacher_part, student_temperatur
     return per_row * (labels + soft) / (labels + teacher)
 
 
+def curvature_floor(dtype):
+    """``sqrt(eps)`` of the training dtype: the floor of :meth:`Preconditioner.build`.
+
+    The gradient is computed to about ``eps`` relative; stretched by at most
+    ``1 / sqrt(eps)``, its noise along the flattest direction stays
+    ``sqrt(eps)``.
+    """
+    return float(np.sqrt(np.finfo(dtype).eps))
+
+
 @dataclass
 class Preconditioner:
     """The factor ``L`` of ``P = L L^T`` and its inverse, for coefficients of ``n_rows`` logit rows.
@@ -101,30 +94,29 @@ class Preconditioner:
     fit_intercept: bool
 
     @classmethod
-    def build(cls, gram, *, scale, penalty, n_rows, fit_intercept):
-        """From ``weighted_gram``'s matrix, the curvature ``scale`` and ``penalty = alpha / W``."""
+    def build(cls, gram, *, scale, penalty, n_rows, fit_intercept, floor):
+        """From ``weighted_gram``'s matrix, the curvature ``scale`` and ``penalty = alpha / W``.
+
+        None when ``P`` is singular or nearly so: a pivot of its Cholesky
+        factor, once equilibrated (unit diagonal, so relative to each column's
+        own scale), below ``floor`` (:func:`curvature_floor`). Along a
+        direction of (near) zero curvature (an exact collinearity or a column
+        that repeats the intercept, without a penalty to fix it) the
+        objective has no unique minimum, and the change of variables would
+        move the coefficients along it where plain L-BFGS leaves them (from
+        zero: where ``LogisticRegression`` ends).
+        """
         n_features = gram.shape[0] - int(fit_intercept)
         hessian = scale * gram
         diagonal = np.arange(n_features)
         hessian[diagonal, diagonal] += penalty
-        # Equilibrated first (unit diagonal), so that the floor below is
-        # relative to each column's own scale. Columns without variation, or an
-        # exact collinearity without a penalty, make P singular; the floor keeps
-        # the factor finite, and along such directions the gradient is (near)
-        # zero, so L-BFGS hardly moves there.
-        diagonal_entries = np.diag(hessian)
-        scaling = 1.0 / np.sqrt(np.where(diagonal_entries > 0, diagonal_entries, 1.0))
-        equilibrated = scaling[:, None] * hessian * scaling[None, :]
-        identity = np.eye(hessian.shape[0])
-        floor = 1e-10
-        for _ in range(6):
-            try:
-                unit_factor = np.linalg.cholesky(equilibrated + floor * identity)
-                break
-            except np.linalg.LinAlgError:
-                floor *= 100.0
-        else:  # not even a heavily floored P: no change of variables but the scaling
-            unit_factor = identity
+        unit_diagonal, scaling = equilibrated(hessian)
+        try:
+            unit_factor = np.linalg.cholesky(unit_diagonal)
+        except np.linalg.LinAlgError:
+            return None
+        if not np.min(np.diag(unit_factor)) ** 2 >= floor:
+            return None
         factor = unit_factor / scaling[:, None]
         unit_inverse = scipy.linalg.lapack.dtrtri(unit_factor, lower=1)[0]
         inverse = unit_inverse * scaling[None, :]

@@ -23,11 +23,9 @@ from ._base import (
     fit_with_sample_weight,
 )
 from ._callbacks import CallbackSupportMixin
+from ._gram import GRAM_BLOCK_ROWS, equilibrated, weighted_gram
 from ._teacher import regression_answers
 
-# Rows per block when accumulating the centred Gram matrix: large enough for
-# BLAS to run at full speed, small enough to avoid copying X whole.
-_GRAM_BLOCK_ROWS = 8192
 # Above this many columns a sparse X is not turned into its dense Gram matrix
 # (features**2 * 8 bytes, 32 MiB here): the least-squares problem is solved
 # iteratively instead, with X kept sparse.
@@ -181,8 +179,8 @@ def _dense_normal_equations(X, Y, weights, fit_intercept):
     # Squares beyond float64 make an infinite Gram matrix, which the solver
     # turns into least squares on the design: no warning for that.
     with np.errstate(over="ignore", invalid="ignore"):
-        for start in range(0, X.shape[0], _GRAM_BLOCK_ROWS):
-            rows = slice(start, start + _GRAM_BLOCK_ROWS)
+        for start in range(0, X.shape[0], GRAM_BLOCK_ROWS):
+            rows = slice(start, start + GRAM_BLOCK_ROWS)
             block = X[rows] - x_mean
             block *= root_w[rows, None]
             gram += block.T @ block
@@ -193,13 +191,9 @@ def _dense_normal_equations(X, Y, weights, fit_intercept):
 def _sparse_normal_equations(X, Y, weights, fit_intercept):
     # Sparse X is never centred (that would densify it); the intercept is an
     # extra unpenalised column of the normal equations instead.
-    weighted = X.multiply(weights[:, None]).tocsr()
-    with np.errstate(over="ignore", invalid="ignore"):
-        gram = (X.T @ weighted).toarray()
-    rhs = np.asarray(weighted.T @ Y)
+    gram = weighted_gram(X, weights, fit_intercept, normalise=False)
+    rhs = np.asarray(X.multiply(weights[:, None]).tocsr().T @ Y)
     if fit_intercept:
-        column = np.asarray(weighted.sum(axis=0)).ravel()
-        gram = np.block([[gram, column[:, None]], [column[None, :], np.array([[weights.sum()]])]])
         rhs = np.vstack([rhs, weights @ Y])
     return gram, rhs, None, None
 
@@ -311,13 +305,12 @@ def _solve_well_conditioned(gram, rhs):
         and np.all(diag > np.finfo(np.float64).tiny / np.finfo(np.float64).eps)
     ):
         return None
-    scale = 1.0 / np.sqrt(diag)
-    equilibrated = gram * scale[:, None] * scale[None, :]
+    unit_diagonal, scale = equilibrated(gram)
     try:
-        factor = scipy.linalg.cho_factor(equilibrated, lower=False, check_finite=False)
+        factor = scipy.linalg.cho_factor(unit_diagonal, lower=False, check_finite=False)
     except np.linalg.LinAlgError:
         return None
-    anorm = np.abs(equilibrated).sum(axis=0).max()
+    anorm = np.abs(unit_diagonal).sum(axis=0).max()
     rcond, info = scipy.linalg.lapack.dpocon(factor[0], anorm)
     if info != 0 or not rcond > _MIN_RCOND:
         return None

@@ -39,6 +39,10 @@ _FUSED_BLOCK_ROWS = 65536
 _LBFGS_MAX_CORRECTIONS = 50
 _LBFGS_MIN_CORRECTIONS = 10
 _LBFGS_MEMORY_BYTES = 256 * 2**20
+# Smallest starting gradient (in theta) by whose norm the preconditioned
+# variables are scaled: scaled, L-BFGS-B's first step would be 1 / |gradient|^2,
+# and it caps steps at 1e10.
+_MIN_SCALED_GRADIENT = 1e-4
 
 
 def resolve_device(device):
@@ -77,6 +81,18 @@ def torch_dtype(name):
     return {"float32": torch.float32, "float64": torch.float64}[name]
 
 
+def logit_columns(n_classes):
+    """Columns of logits a student outputs for ``n_classes``: one, ``z`` of ``[0, z]``, for two."""
+    return 1 if n_classes == 2 else n_classes
+
+
+def with_zero_logit(outputs, n_classes, ops):
+    """The ``n_classes`` logit columns of ``outputs``: ``[0, z]`` for the binary layout."""
+    if outputs.shape[1] == 1 and n_classes == 2:
+        return ops.prepend_zero_column(outputs)
+    return outputs
+
+
 def make_linear_module(n_features, n_classes, *, fit_intercept, dtype, device):
     """Linear softmax student ``z = x W^T + b``; one output column when binary."""
     torch = import_torch()
@@ -88,7 +104,7 @@ def make_linear_module(n_features, n_classes, *, fit_intercept, dtype, device):
 
         def __init__(self):
             super().__init__()
-            n_outputs = 1 if n_classes == 2 else n_classes
+            n_outputs = logit_columns(n_classes)
             self.weight = torch.nn.Parameter(
                 torch.zeros(n_outputs, n_features, dtype=dtype, device=device)
             )
@@ -119,14 +135,12 @@ def full_logits(outputs, n_classes):
             f"The student returned a {outputs.ndim}-D tensor of shape {tuple(outputs.shape)}; "
             "it must return logits of shape (n_samples, n_classes)."
         )
-    if outputs.shape[1] == 1 and n_classes == 2:
-        return TorchOps.prepend_zero_column(outputs)
-    if outputs.shape[1] != n_classes:
+    if outputs.shape[1] not in (n_classes, logit_columns(n_classes)):
         raise ValueError(
             f"The student returns {outputs.shape[1]} columns but there are {n_classes} "
             "classes: a torch student must output one logit per class."
         )
-    return outputs
+    return with_zero_logit(outputs, n_classes, TorchOps)
 
 
 @dataclass
@@ -282,6 +296,15 @@ class LossSettings:
     kind: str
     epsilon: float
 
+    def __post_init__(self):
+        # numpy scalars (from np.logspace grids) would turn float32 numpy
+        # arithmetic into float64 under numpy 2's promotion rules.
+        self.alpha, self.temperature, self.epsilon = (
+            float(self.alpha),
+            float(self.temperature),
+            float(self.epsilon),
+        )
+
     def loss_options(self):
         """Keyword arguments shared by the two loss functions of ``_losses``."""
         return {"temperature": self.temperature, "kind": self.kind, "epsilon": self.epsilon}
@@ -375,10 +398,8 @@ def _accumulate_linear_block(weight, bias, batch, X_transposed, settings, n_clas
     ops = array_ops(weight)
     grad_weight, grad_bias = gradients
     outputs = ops.affine(batch.X, weight, bias)
-    binary = weight.shape[0] == 1 and n_classes == 2
-    logits = ops.prepend_zero_column(outputs) if binary else outputs
-    loss, grad = settings.data_loss_and_gradient(logits, batch)
-    if binary:
+    loss, grad = settings.data_loss_and_gradient(with_zero_logit(outputs, n_classes, ops), batch)
+    if grad.shape[1] != outputs.shape[1]:
         grad = grad[:, 1:]  # the binary [0, z] layout: only z is a parameter
     if X_transposed is not None:
         grad_weight += (X_transposed @ grad).T
@@ -388,9 +409,18 @@ def _accumulate_linear_block(weight, bias, batch, X_transposed, settings, n_clas
     return loss
 
 
-def _linear_objective(weight, bias, data, settings, *, block, X_transposed=None):
-    """Loss and gradients ``(weight, bias)`` of the linear student, block by block of rows."""
+def _linear_objective(
+    weight, bias, data, settings, *, block, X_transposed=None, weight_norm=None, penalty_norm=None
+):
+    """Loss and gradients ``(weight, bias)`` of the linear student, block by block of rows.
+
+    The data loss is divided by ``weight_norm`` and the penalty is
+    ``alpha / (2 penalty_norm) ||W||^2``; both norms default to the problem's
+    total weight (a full batch).
+    """
     ops = array_ops(weight)
+    weight_norm = data.total_weight if weight_norm is None else weight_norm
+    penalty_norm = data.total_weight if penalty_norm is None else penalty_norm
     gradients = (ops.zeros_like(weight), ops.zeros_like(bias))
     loss = 0.0
     n_samples = data.X.shape[0]
@@ -405,10 +435,10 @@ def _linear_objective(weight, bias, data, settings, *, block, X_transposed=None)
             gradients,
         )
     grad_weight, grad_bias = gradients
-    grad_weight /= data.total_weight
-    grad_bias /= data.total_weight
-    loss = loss / data.total_weight + settings.penalty([weight], data.total_weight)
-    settings.add_penalty_gradient_(grad_weight, weight, data.total_weight)
+    grad_weight /= weight_norm
+    grad_bias /= weight_norm
+    loss = loss / weight_norm + settings.penalty([weight], penalty_norm)
+    settings.add_penalty_gradient_(grad_weight, weight, penalty_norm)
     return loss, grad_weight, grad_bias
 
 
@@ -473,9 +503,12 @@ def _numpy_linear_evaluator(module, data, settings):
         parameters = parameters.astype(dtype)
         coef = parameters[:n_weights].reshape(shape)
         intercept = parameters[n_weights:] if fixed_bias is None else fixed_bias
-        loss, grad_weight, grad_bias = _linear_objective(
-            coef, intercept, arrays, settings, block=arrays.X.shape[0]
-        )
+        # Overflow gives inf or NaN as on tensors, which fit_lbfgs turns into
+        # its error; numpy's warnings on the way would only add noise.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            loss, grad_weight, grad_bias = _linear_objective(
+                coef, intercept, arrays, settings, block=arrays.X.shape[0]
+            )
         parts = [grad_weight.reshape(-1)] + ([grad_bias] if fixed_bias is None else [])
         return float(loss), np.concatenate(parts).astype(np.float64)
 
@@ -490,12 +523,26 @@ def _linear_batch_step(module, batch, settings, n_classes, weight_norm, penalty_
     """
     torch = import_torch()
     weight, bias = module.weight, module.bias
+    rows = TrainingData(
+        batch.X,
+        batch.y,
+        batch.label_weight,
+        batch.teacher_part,
+        batch.soft_targets,
+        n_classes=n_classes,
+        total_weight=weight_norm,
+    )
     with torch.no_grad():
-        gradients = (torch.zeros_like(weight), torch.zeros_like(bias))
-        loss = _accumulate_linear_block(weight, bias, batch, None, settings, n_classes, gradients)
-        grad_weight, grad_bias = (g.div_(weight_norm) for g in gradients)
-        loss = loss / weight_norm + settings.penalty([weight], penalty_norm)
-        weight.grad = settings.add_penalty_gradient_(grad_weight, weight, penalty_norm)
+        loss, grad_weight, grad_bias = _linear_objective(
+            weight,
+            bias,
+            rows,
+            settings,
+            block=batch.X.shape[0],
+            weight_norm=weight_norm,
+            penalty_norm=penalty_norm,
+        )
+        weight.grad = grad_weight
         bias.grad = grad_bias if bias.requires_grad else None
     return loss
 
@@ -550,9 +597,10 @@ def fit_lbfgs(module, data, settings, *, max_iter, tol, verbose, tasks=None, pre
     """Full-batch L-BFGS (scipy's L-BFGS-B) on the module's parameters.
 
     With a ``preconditioner`` (:class:`skdistill._preconditioner.Preconditioner`,
-    linear student only) L-BFGS runs on its variables ``theta``; the
-    stopping rule stays that of scipy's ``gtol`` on the student's own
-    parameters, ``max |gradient| <= tol``, checked after each iteration.
+    linear student only) L-BFGS runs on its variables ``theta``, and the
+    solver stops where scipy's ``gtol`` would without it: at the first point
+    (the start included) where ``max |gradient| <= tol`` in the student's own
+    parameters.
 
     ``tasks`` (:class:`skdistill._callbacks.IterationTasks`, or None) gets
     one task per iteration: begun at the iteration's first evaluation of the
@@ -582,13 +630,14 @@ def fit_lbfgs(module, data, settings, *, max_iter, tol, verbose, tasks=None, pre
 
     def evaluate_at(x):
         if last["result"] is not None and np.array_equal(x, last["x"]):
-            return last["result"]
+            loss, grad = last["result"]
+            return loss, grad.copy()
         loss, grad = evaluate_parameters(to_parameters(x))
         last["gradient_size"] = float(np.max(np.abs(grad))) if grad.size else 0.0
         if preconditioner is not None:
             grad = step * preconditioner.gradient(grad)
         last.update(x=x.copy(), result=(loss, grad))
-        return loss, grad
+        return loss, grad.copy()  # L-BFGS-B may write to the array it gets
 
     def loss_and_grad(x):
         if tasks is not None:
@@ -612,20 +661,24 @@ def fit_lbfgs(module, data, settings, *, max_iter, tol, verbose, tasks=None, pre
             raise StopIteration
 
     x0 = start
+    result = None
     if preconditioner is not None:
-        # L-BFGS-B's first trial step has unit length, while the Newton step
-        # under the preconditioner (a Hessian near the identity in theta) is
-        # -gradient: scaling theta by the gradient's norm at the start makes
-        # the first trial that step, instead of one that the line search must
-        # cut back over several evaluations (a warm start's gradient is small).
         x0 = preconditioner.theta(start)
         with threads_for_work(data.y.shape[0] * parameter_count(module), device):
-            _, gradient = loss_and_grad(x0)
+            loss, gradient = loss_and_grad(x0)
         norm = float(np.linalg.norm(gradient))
-        if np.isfinite(norm) and norm > 0:
+        if last["gradient_size"] <= tol:  # scipy's gtol would stop here too
+            result = scipy.optimize.OptimizeResult(
+                x=x0, fun=loss, nit=0, status=0, message="the start meets tol"
+            )
+        elif np.isfinite(norm) and norm >= _MIN_SCALED_GRADIENT:
+            # L-BFGS-B's first trial step has unit length, while the Newton
+            # step under the preconditioner (a Hessian near the identity in
+            # theta) is -gradient: scaling theta by the gradient's norm makes
+            # the first trial that step, instead of one that the line search
+            # must cut back over several evaluations.
             step = norm
             x0 = x0 / step
-            loss, _ = last["result"]
             last.update(x=x0.copy(), result=(loss, step * gradient))
 
     # L-BFGS-B's own vector work is tiny; numpy's BLAS threads would only spin
@@ -633,24 +686,26 @@ def fit_lbfgs(module, data, settings, *, max_iter, tol, verbose, tasks=None, pre
     # on two cores).
     work = data.y.shape[0] * parameter_count(module)
     with single_threaded_blas(), threads_for_work(work, device):
-        result = scipy.optimize.minimize(
-            loss_and_grad,
-            x0,
-            jac=True,
-            method="L-BFGS-B",
-            callback=record,
-            options={
-                "maxiter": max_iter,
-                "maxcor": lbfgs_corrections(x0.size),
-                "maxls": 50,
-                "gtol": tol if preconditioner is None else 0.0,
-                "ftol": 64 * np.finfo(float).eps,
-            },
-        )
+        if result is None:
+            result = scipy.optimize.minimize(
+                loss_and_grad,
+                x0,
+                jac=True,
+                method="L-BFGS-B",
+                callback=record,
+                options={
+                    "maxiter": max_iter,
+                    "maxcor": lbfgs_corrections(x0.size),
+                    "maxls": 50,
+                    "gtol": tol if preconditioner is None else 0.0,
+                    "ftol": 64 * np.finfo(float).eps,
+                },
+            )
         if not (np.isfinite(result.fun) and np.all(np.isfinite(result.x))):
             raise _non_finite_error(f"after {int(result.nit)} L-BFGS iterations")
         gradient_size = gradient_size_at(result.x)
-    final = to_parameters(result.x)
+    # At a start that meets tol, the parameters stay exactly as they were.
+    final = start if result.nit == 0 and result.x is x0 else to_parameters(result.x)
     if tasks is not None:  # evaluations after the last accepted step, if any
         tasks.end(lambda: module_snapshot(module, final))
     torch.nn.utils.vector_to_parameters(torch.as_tensor(final, dtype=dtype, device=device), params)
@@ -662,8 +717,10 @@ def fit_lbfgs(module, data, settings, *, max_iter, tol, verbose, tasks=None, pre
     # scipy also stops (status 0) when the objective no longer decreases; with
     # a gradient far above tol that is a stalled line search (badly scaled
     # problems, e.g. a tiny temperature), not a minimum.
+    # A line search that fails that near (status 2, ABNORMAL) is the same noise
+    # floor, e.g. a warm start at a previous fit's minimum.
     history.converged = gradient_size <= 10 * tol or (
-        result.status == 0 and gradient_size <= 1e3 * tol
+        result.status in (0, 2) and gradient_size <= 1e3 * tol
     )
     if not history.converged:
         warnings.warn(

@@ -1103,3 +1103,94 @@ def test_class_weight_with_an_unknown_label_is_an_error():
     X, X_star, y, mask, sw = make_problem(n_classes=3, seed=5)
     with pytest.raises(ValueError, match=r"The classes, \[2\], are not in class_weight"):
         DistilledClassifier(class_weight={0: 1.0, 1: 1.0, 7: 2.0}).fit(X, y)
+
+
+# --------------------------------------------------------------------------
+# The preconditioned L-BFGS (docs/theory.md, "How the linear student is trained")
+# --------------------------------------------------------------------------
+
+
+def _collinear_design(kind, seed=2):
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(
+        400, 4, n_informative=4, n_redundant=0, flip_y=0.3, random_state=seed
+    )
+    extra = {
+        "duplicate": X[:, 0],
+        "sum": X[:, 0] + X[:, 1],
+        "constant": np.full(len(X), 3.0),
+    }[kind]
+    return np.column_stack([X, extra]), y
+
+
+@pytest.mark.parametrize("kind", ["duplicate", "sum", "constant"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_collinear_columns_without_penalty_give_logistic_regressions_coefficients(kind, dtype):
+    # Without a penalty the optimum is not unique along the collinearity; from
+    # zero, L-BFGS keeps LogisticRegression's coefficients (no drift along it
+    # from the gradient's rounding noise, stretched by the change of variables).
+    X, y = _collinear_design(kind)
+    reference = LogisticRegression(C=np.inf, tol=1e-12, max_iter=10000).fit(X, y)
+    tol, tolerance = (1e-4, 5e-3) if dtype == "float32" else (1e-8, 1e-4)
+    student = DistilledClassifier(alpha=0.0, dtype=dtype, tol=tol, max_iter=1000).fit(X, y)
+    assert_allclose(student.coef_, reference.coef_, atol=tolerance)
+    assert_allclose(student.intercept_, reference.intercept_, atol=tolerance)
+
+
+def test_fits_are_preconditioned_and_the_gram_matrix_is_computed_once_per_fold(monkeypatch):
+    from skdistill import DistilledClassifierCV
+    from skdistill import _classifier as classifier_module
+    from skdistill import _preconditioner as pre
+
+    built, grams = [], []
+    build, gram = pre.Preconditioner.build, classifier_module._preconditioner.weighted_gram
+    monkeypatch.setattr(
+        pre.Preconditioner,
+        "build",
+        classmethod(lambda cls, *a, **k: built.append(1) or build(*a, **k)),
+    )
+    monkeypatch.setattr(
+        classifier_module._preconditioner,
+        "weighted_gram",
+        lambda *a, **k: grams.append(1) or gram(*a, **k),
+    )
+    X, X_star, y, mask, _ = make_problem(n_classes=3, seed=5)
+    teacher = fitted_teacher(X_star, y)
+    DistilledClassifier(teacher, teacher_weight=0.4).fit(X, y, X_star=X_star)
+    assert (len(built), len(grams)) == (1, 1)
+    built.clear(), grams.clear()
+    search = DistilledClassifierCV(
+        teacher, teacher_weights=[0.0, 0.5], temperatures=[1.0, 2.0], cv=3
+    ).fit(X, y, X_star=X_star)
+    # 3 folds x 3 trainings (lambda = 0 shared by the temperatures) and the refit.
+    assert len(built) == 3 * 3 + 1
+    assert len(grams) == 3 + 1
+    assert search.best_estimator_.n_iter_ >= 1
+
+
+def test_a_fit_that_starts_at_its_minimum_stops_at_once():
+    X, _, y, _, _ = make_problem(n_classes=3, seed=8)
+    student = DistilledClassifier(warm_start=True, **EXACT).fit(X, y)
+    coef = student.coef_.copy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        student.set_params(tol=1e-6).fit(X, y)  # the previous minimum meets the looser tol
+    assert student.n_iter_ == 1
+    assert_array_equal(student.coef_, coef)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_warm_refits_near_the_minimum_converge_without_warnings(n_classes):
+    # A warm start with a tiny gradient (a tighter tol, or a refit of a converged
+    # fit at the noise floor) must still make progress and not warn.
+    X, _, y, _, _ = make_problem(n_classes=n_classes, seed=9)
+    X = X * np.array([1, 10, 100, 1e-2])
+    student = DistilledClassifier(dtype="float64", tol=1e-6, max_iter=10000, warm_start=True)
+    student.fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        student.set_params(tol=1e-10).fit(X, y)
+        student.fit(X, y)
+    reference = LogisticRegression(C=1.0, tol=1e-12, max_iter=100000).fit(X, y)
+    assert_allclose(student.predict_proba(X), reference.predict_proba(X), atol=1e-5)

@@ -357,6 +357,7 @@ def _preconditioned_problem(n_classes=3, seed=0):
         penalty=0.1 / w.sum(),
         n_rows=n_rows,
         fit_intercept=True,
+        floor=pre.curvature_floor(np.float64),
     )
     return data, settings, module, preconditioner
 
