@@ -88,6 +88,7 @@ class NumpyOps:
 
     @staticmethod
     def flush_subnormals_(array):
+        """Entries below the dtype's smallest normal number become zero, in place."""
         array[np.abs(array) < np.finfo(array.dtype).tiny] = 0
         return array
 

@@ -25,7 +25,7 @@ from ._base import TeacherMixin, atomic_fit, check_sample_weight, select_rows
 from ._callbacks import CallbackSupportMixin, subtask
 from ._classifier import DistilledClassifier
 from ._losses import LOSSES
-from ._search import candidates, check_grid, folds, search_results, store_search
+from ._search import candidates, check_grid, fold_scorer, folds, search_results, store_search
 from ._students import LINEAR
 from ._teacher import TeacherAnswers, align_teacher_columns, classification_logits
 
@@ -83,7 +83,9 @@ n_iter_no_change, epsilon, dtype, device, random_state, verbose
         ``StratifiedKFold``).
     scoring : str or callable, default=None
         As ``GridSearchCV``'s ``scoring``; None is the estimator's ``score``
-        (accuracy). Scores are unweighted, as in ``GridSearchCV``.
+        (accuracy). With ``sample_weight`` the test rows are weighted as
+        ``GridSearchCV`` weighs them (scikit-learn >= 1.7, a scorer that accepts
+        ``sample_weight``, no metadata routing).
     n_jobs : int, default=None
         Folds evaluated in parallel (joblib); None means 1.
 
@@ -241,7 +243,8 @@ n_iter_no_change, epsilon, dtype, device, random_state, verbose
         teacher_output : array-like of shape (n_samples, n_classes), default=None
             Precomputed teacher answers, as in :meth:`DistilledClassifier.fit`.
         sample_weight : array-like of shape (n_samples,), default=None
-            Per-row weights of the fits (the scores are unweighted).
+            Per-row weights of the fits, and of the scores where ``GridSearchCV``
+            weighs them (see ``scoring``).
 
         Returns
         -------
@@ -384,6 +387,9 @@ n_iter_no_change, epsilon, dtype, device, random_state, verbose
         """
         X_test, y_test = select_rows(problem["X"], test), problem["y"][test]
         X_train, y_train = select_rows(problem["X"], train), problem["y"][train]
+        scorer = fold_scorer(
+            scorer, problem["sample_weight"][test] if problem["weighted"] else None
+        )
         metadata = (
             {"sample_weight": problem["sample_weight"][train]} if problem["weighted"] else None
         )

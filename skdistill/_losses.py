@@ -1,4 +1,8 @@
-"""The classification objectives (``docs/theory.md``, ``docs/conventions.md``), written once, in torch.
+"""The classification objectives (``docs/theory.md``, ``docs/conventions.md``), written once.
+
+``distillation_loss`` runs on torch tensors (autograd, any torch student);
+``loss_and_logit_gradient`` on tensors or numpy arrays alike
+(:mod:`skdistill._array_ops`).
 
 With per-row weights ``w_i``, privileged set ``I`` and ``lam`` the teacher
 weight, the paper maximises
@@ -155,10 +159,13 @@ def loss_and_logit_gradient(
             log_q = ops.copy(log_proba)  # log_proba becomes p in place below
         else:
             log_q = _log_softmax_rows(logits / student_temperature, ops)
+    # Probabilities below the dtype's smallest normal number are flushed to
+    # zero in the gradient (what flush-to-zero hardware does): subnormal
+    # entries slow the products with X down (docs/performance.md).
     grad = ops.subtract_one_at_labels_(ops.exp_(log_proba), y)
     grad *= label_weight[:, None]
     if soft_targets is None:
-        return loss, _flush_subnormals_(grad, ops)
+        return loss, ops.flush_subnormals_(grad)
     loss = loss - factor * (teacher_part * ops.row_sum(soft_targets * log_q)).sum()
     q = ops.exp(log_q)
     soft_grad = factor * (q - soft_targets)
@@ -170,12 +177,4 @@ def loss_and_logit_gradient(
         derivative = ops.where(inside, 1.0 + 1.0 / log_g, ops.zeros_like(log_g))
         soft_grad = soft_grad - (derivative - q * ops.row_sum(derivative)[:, None])
     grad += soft_grad * (teacher_part[:, None] / student_temperature)
-    return loss, _flush_subnormals_(grad, ops)
-
-
-def _flush_subnormals_(array, ops):
-    # Probabilities below exp(-87) are subnormal in float32; a matrix product
-    # with a few of them in G runs 25 % slower on x86 CPUs (G^T X, measured
-    # with 0.75 % of G subnormal). Zero is what flush-to-zero hardware would
-    # give, and it changes the gradient by less than 1.2e-38 per entry.
-    return ops.flush_subnormals_(array)
+    return loss, ops.flush_subnormals_(grad)

@@ -28,7 +28,7 @@ from ._regressor import (
     _precision_ratio,
     _solve_well_conditioned,
 )
-from ._search import candidates, check_grid, folds, search_results, store_search
+from ._search import candidates, check_grid, fold_scorer, folds, search_results, store_search
 from ._teacher import regression_answers
 
 #: The default grid of teacher weights: 0 (labels only) to 1 in steps of 0.1.
@@ -122,7 +122,9 @@ class DistilledRegressorCV(TeacherMixin, CallbackSupportMixin, RegressorMixin, B
         The folds, as ``GridSearchCV``'s ``cv`` (None: 5-fold ``KFold``).
     scoring : str or callable, default=None
         As ``GridSearchCV``'s ``scoring``; None is the estimator's ``score``
-        (R^2). Scores are unweighted, as in ``GridSearchCV``.
+        (R^2). With ``sample_weight`` the test rows are weighted as
+        ``GridSearchCV`` weighs them (scikit-learn >= 1.7, a scorer that accepts
+        ``sample_weight``, no metadata routing).
     n_jobs : int, default=None
         Folds evaluated in parallel (joblib); None means 1.
 
@@ -250,7 +252,8 @@ class DistilledRegressorCV(TeacherMixin, CallbackSupportMixin, RegressorMixin, B
         teacher_output : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
             Precomputed teacher answers (NaN allowed outside the mask).
         sample_weight : array-like of shape (n_samples,), default=None
-            Per-row weights of the fits (the scores are unweighted).
+            Per-row weights of the fits, and of the scores where ``GridSearchCV``
+            weighs them (see ``scoring``).
 
         Returns
         -------
@@ -383,6 +386,7 @@ class DistilledRegressorCV(TeacherMixin, CallbackSupportMixin, RegressorMixin, B
             X=lazy(lambda: select_rows(problem.X_raw, train)), y=problem.y[train], metadata=metadata
         )
         context.call_on_fit_task_begin(estimator=self, **seen)
+        scorer = fold_scorer(scorer, problem.sample_weight[test] if problem.weighted else None)
         scores = score_fold(problem, train, test, candidate_list, scorer, context, seen)
         context.call_on_fit_task_end(estimator=self, **seen)
         return scores

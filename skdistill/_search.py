@@ -5,11 +5,14 @@
 candidates are enumerated, scored and ranked here exactly as it does.
 """
 
+import inspect
 from numbers import Real
 
 import numpy as np
 from scipy.stats import rankdata
 from sklearn.model_selection import ParameterGrid, check_cv
+from sklearn.model_selection._search import BaseSearchCV
+from sklearn.utils.metadata_routing import _routing_enabled
 
 
 def check_grid(values, name, *, low=None, high=None, low_open=False):
@@ -146,3 +149,34 @@ def store_search(search, results, best, candidate_list, best_estimator, n_splits
             if hasattr(best_estimator, name)
         },
     )
+
+
+def _search_forwards_sample_weight():
+    # scikit-learn's searches pass the caller's sample_weight on to a scorer
+    # that accepts it since they have this method (1.7); earlier ones do not.
+    return hasattr(BaseSearchCV, "_check_scorers_accept_sample_weight")
+
+
+def _accepts_sample_weight(scorer):
+    accepts = getattr(scorer, "_accept_sample_weight", None)
+    if accepts is not None:
+        return bool(accepts())
+    return "sample_weight" in inspect.signature(scorer).parameters
+
+
+def fold_scorer(scorer, test_weight):
+    """``scorer`` as ``GridSearchCV`` applies it to a fold's test rows.
+
+    Without metadata routing, ``GridSearchCV`` of this scikit-learn passes the
+    caller's ``sample_weight`` of the test rows (``test_weight``, None when
+    the caller gave none) to a scorer that accepts it; so does this one.
+    """
+    if test_weight is None or _routing_enabled() or not _search_forwards_sample_weight():
+        return scorer
+    if not _accepts_sample_weight(scorer):
+        return scorer
+
+    def weighted(estimator, X, y):
+        return scorer(estimator, X, y, sample_weight=test_weight)
+
+    return weighted

@@ -4,7 +4,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
-import sklearn
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.linear_model import LinearRegression, Ridge
 from sklearn.model_selection import GridSearchCV, KFold
@@ -27,13 +26,10 @@ def _problem(n=240, p=6, seed=0, k=None):
 
 
 def _grid_search(estimator, grid, X, y, cv, scoring=None, **fit_params):
-    with sklearn.config_context(enable_metadata_routing=True):
-        estimator = estimator.set_fit_request(**{name: True for name in fit_params})
-        if "sample_weight" in fit_params:  # the scores are unweighted, as ours
-            estimator = estimator.set_score_request(sample_weight=False)
-        if isinstance(scoring, str) and "sample_weight" in fit_params:
-            scoring = sklearn.metrics.get_scorer(scoring).set_score_request(sample_weight=False)
-        return GridSearchCV(estimator, grid, cv=cv, scoring=scoring).fit(X, y, **fit_params)
+    # Without metadata routing, as the CV estimator is fitted: every fit gets
+    # the fit parameters, and (scikit-learn >= 1.7) a scorer that accepts
+    # sample_weight gets the test rows' weights.
+    return GridSearchCV(estimator, grid, cv=cv, scoring=scoring).fit(X, y, **fit_params)
 
 
 def _assert_same_search(search, reference):
