@@ -226,6 +226,16 @@ class TeacherMixin:
             new_object._skl_callbacks = self.__dict__["_skl_callbacks"]
         return new_object
 
+    @classmethod
+    def _get_param_names(cls):
+        # BaseEstimator inspects the constructor's signature at every
+        # get_params (twice per fit); the signature of a class never changes.
+        names = cls.__dict__.get("_skdistill_param_names")
+        if names is None:
+            names = super()._get_param_names()
+            cls._skdistill_param_names = names
+        return names
+
     def get_params(self, deep=True):
         params = super().get_params(deep=deep)
         return {name: value for name, value in params.items() if not name.startswith("teacher__")}

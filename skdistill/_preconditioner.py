@@ -84,7 +84,8 @@ class Preconditioner:
 
     Flat parameter vectors are laid out as the linear student's parameters:
     the ``(n_rows, n_features)`` weight row by row, then the intercepts when
-    there are any.
+    there are any. ``theta`` is the ``(n_rows, n_features + fit_intercept)``
+    matrix ``coef_a L``, flattened row by row.
     """
 
     factor: np.ndarray  # L, lower triangular (p', p')
@@ -92,6 +93,18 @@ class Preconditioner:
     n_rows: int
     n_features: int
     fit_intercept: bool
+
+    def __post_init__(self):
+        # coef_a.ravel() == parameters[self._order]: each row's weights, then its intercept.
+        width = self.n_features + int(self.fit_intercept)
+        order = np.empty((self.n_rows, width), dtype=np.intp)
+        order[:, : self.n_features] = np.arange(self.n_rows * self.n_features).reshape(
+            self.n_rows, self.n_features
+        )
+        if self.fit_intercept:
+            order[:, -1] = self.n_rows * self.n_features + np.arange(self.n_rows)
+        self._order = order.ravel()
+        self._inverse_order = np.argsort(self._order)
 
     @classmethod
     def build(cls, gram, *, scale, penalty, n_rows, fit_intercept, floor):
@@ -122,25 +135,20 @@ class Preconditioner:
         inverse = unit_inverse * scaling[None, :]
         return cls(factor, inverse, n_rows, n_features, fit_intercept)
 
-    def _as_matrix(self, flat):
-        coef = flat[: self.n_rows * self.n_features].reshape(self.n_rows, self.n_features)
-        if not self.fit_intercept:
-            return coef
-        return np.column_stack([coef, flat[self.n_rows * self.n_features :]])
+    def _as_matrix(self, parameters):
+        return parameters[self._order].reshape(self.n_rows, -1)
 
-    def _as_flat(self, matrix):
-        if not self.fit_intercept:
-            return matrix.reshape(-1)
-        return np.concatenate([matrix[:, : self.n_features].reshape(-1), matrix[:, -1]])
+    def _as_parameters(self, matrix):
+        return matrix.reshape(-1)[self._inverse_order]
 
     def parameters(self, theta):
         """The student's flat parameters at ``theta`` (``coef_a = theta L^{-1}``)."""
-        return self._as_flat(self._as_matrix(theta) @ self.inverse)
+        return self._as_parameters(theta.reshape(self.n_rows, -1) @ self.inverse)
 
     def theta(self, parameters):
         """The point ``theta = coef_a L`` of the student's flat ``parameters``."""
-        return self._as_flat(self._as_matrix(parameters) @ self.factor)
+        return (self._as_matrix(parameters) @ self.factor).reshape(-1)
 
     def gradient(self, parameter_gradient):
         """The gradient with respect to ``theta``: ``g_coef_a L^{-T}``."""
-        return self._as_flat(self._as_matrix(parameter_gradient) @ self.inverse.T)
+        return (self._as_matrix(parameter_gradient) @ self.inverse.T).reshape(-1)

@@ -39,10 +39,6 @@ _FUSED_BLOCK_ROWS = 65536
 _LBFGS_MAX_CORRECTIONS = 50
 _LBFGS_MIN_CORRECTIONS = 10
 _LBFGS_MEMORY_BYTES = 256 * 2**20
-# Smallest starting gradient (in theta) by whose norm the preconditioned
-# variables are scaled: scaled, L-BFGS-B's first step would be 1 / |gradient|^2,
-# and it caps steps at 1e10.
-_MIN_SCALED_GRADIENT = 1e-4
 
 
 def resolve_device(device):
@@ -425,14 +421,9 @@ def _linear_objective(
     loss = 0.0
     n_samples = data.X.shape[0]
     for start in range(0, n_samples, block):
+        rows = data.whole() if block >= n_samples else data.block(slice(start, start + block))
         loss = loss + _accumulate_linear_block(
-            weight,
-            bias,
-            data.block(slice(start, start + block)),
-            X_transposed,
-            settings,
-            data.n_classes,
-            gradients,
+            weight, bias, rows, X_transposed, settings, data.n_classes, gradients
         )
     grad_weight, grad_bias = gradients
     grad_weight /= weight_norm
@@ -617,12 +608,9 @@ def fit_lbfgs(module, data, settings, *, max_iter, tol, verbose, tasks=None, pre
     evaluate_parameters = _parameter_evaluator(module, data, settings, params)
     start = torch.nn.utils.parameters_to_vector(params).detach().double().cpu().numpy()
 
-    # L-BFGS runs on x: the parameters themselves, or theta / step under a
-    # preconditioner (see below).
-    step = 1.0
-
+    # L-BFGS runs on x: the parameters themselves, or theta under a preconditioner.
     def to_parameters(x):
-        return x if preconditioner is None else preconditioner.parameters(step * x)
+        return x if preconditioner is None else preconditioner.parameters(x)
 
     accepted = [start]  # the parameters of the last accepted point
     # The point last evaluated and its largest |gradient| in the parameters.
@@ -635,7 +623,7 @@ def fit_lbfgs(module, data, settings, *, max_iter, tol, verbose, tasks=None, pre
         loss, grad = evaluate_parameters(to_parameters(x))
         last["gradient_size"] = float(np.max(np.abs(grad))) if grad.size else 0.0
         if preconditioner is not None:
-            grad = step * preconditioner.gradient(grad)
+            grad = preconditioner.gradient(grad)
         last.update(x=x.copy(), result=(loss, grad))
         return loss, grad.copy()  # L-BFGS-B may write to the array it gets
 
@@ -663,23 +651,14 @@ def fit_lbfgs(module, data, settings, *, max_iter, tol, verbose, tasks=None, pre
     x0 = start
     result = None
     if preconditioner is not None:
+        # scipy's gtol, which would stop at a start that meets tol, is off.
         x0 = preconditioner.theta(start)
         with threads_for_work(data.y.shape[0] * parameter_count(module), device):
-            loss, gradient = loss_and_grad(x0)
-        norm = float(np.linalg.norm(gradient))
-        if last["gradient_size"] <= tol:  # scipy's gtol would stop here too
+            loss, _ = loss_and_grad(x0)
+        if last["gradient_size"] <= tol:
             result = scipy.optimize.OptimizeResult(
                 x=x0, fun=loss, nit=0, status=0, message="the start meets tol"
             )
-        elif np.isfinite(norm) and norm >= _MIN_SCALED_GRADIENT:
-            # L-BFGS-B's first trial step has unit length, while the Newton
-            # step under the preconditioner (a Hessian near the identity in
-            # theta) is -gradient: scaling theta by the gradient's norm makes
-            # the first trial that step, instead of one that the line search
-            # must cut back over several evaluations.
-            step = norm
-            x0 = x0 / step
-            last.update(x=x0.copy(), result=(loss, step * gradient))
 
     # L-BFGS-B's own vector work is tiny; numpy's BLAS threads would only spin
     # between evaluations and steal the cores from torch's threads (4x slower

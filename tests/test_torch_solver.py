@@ -417,37 +417,6 @@ def test_preconditioned_lbfgs_stops_on_the_gradient_of_the_parameters(monkeypatc
     assert np.max(np.abs(grad.numpy())) <= tol
 
 
-def test_preconditioned_lbfgs_first_tries_the_newton_step_in_theta(monkeypatch):
-    # Under the preconditioner the Hessian in theta is near the identity, so the
-    # first trial point is theta0 - g_theta (L-BFGS-B alone would try a step of
-    # unit length, far too long from a warm start with a small gradient).
-    data, settings, module, preconditioner = _preconditioned_problem(2, seed=2)
-    evaluated = []
-    evaluator = solver._parameter_evaluator
-
-    def recording(*args):
-        evaluate = evaluator(*args)
-
-        def wrapped(parameters):
-            result = evaluate(parameters)
-            evaluated.append((parameters.copy(), result[1]))
-            return result
-
-        return wrapped
-
-    monkeypatch.setattr(solver, "_parameter_evaluator", recording)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)  # one iteration only
-        solver.fit_lbfgs(
-            module, data, settings, max_iter=1, tol=1e-12, verbose=0, preconditioner=preconditioner
-        )
-    (start, gradient), (trial, _) = evaluated[:2]
-    theta = preconditioner.theta(start)
-    expected = preconditioner.parameters(theta - preconditioner.gradient(gradient))
-    assert_allclose(trial, expected, rtol=1e-10, atol=1e-12)
-    assert len([p for p, _ in evaluated if np.array_equal(p, start)]) == 1  # evaluated once
-
-
 def test_lbfgs_corrections_bounded_by_memory():
     # Small students keep the most pairs; huge ones fall back to scipy's 10.
     assert solver.lbfgs_corrections(7850) == solver._LBFGS_MAX_CORRECTIONS == 50
