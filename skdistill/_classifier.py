@@ -17,7 +17,7 @@ from . import _preconditioner
 from . import _torch_solver as solver
 from ._base import TeacherMixin, atomic_fit, check_sample_weight
 from ._callbacks import CallbackSupportMixin, IterationTasks, has_callbacks, with_callbacks
-from ._losses import LOSSES, row_weights, soft_term_form
+from ._losses import LOSSES, check_temperature, row_weights, soft_term_form
 from ._students import (
     ESTIMATOR,
     LINEAR,
@@ -553,6 +553,8 @@ class DistilledClassifier(TeacherMixin, CallbackSupportMixin, ClassifierMixin, B
         (``PreparedProblem.weighted_gram``) gives the rows' weighted Gram
         matrix, from which L-BFGS preconditions the linear student.
         """
+        if soft_targets is not None:
+            check_temperature(self.loss, self.temperature, np.dtype(self.dtype))
         torch = solver.import_torch()
         device = solver.resolve_device(self.device)
         dtype = solver.torch_dtype(self.dtype)
@@ -662,11 +664,14 @@ class DistilledClassifier(TeacherMixin, CallbackSupportMixin, ClassifierMixin, B
             return None
         n_rows = module.weight.shape[0]
         student_temperature, factor = soft_term_form(self.loss, self.temperature)
+        scale = _preconditioner.curvature_scale(
+            n_rows, label_weight, teacher_part, student_temperature, factor
+        )
+        if not (np.isfinite(scale) and scale > 0):  # an extreme temperature
+            return None
         return _preconditioner.Preconditioner.build(
             matrix,
-            scale=_preconditioner.curvature_scale(
-                n_rows, label_weight, teacher_part, student_temperature, factor
-            ),
+            scale=scale,
             penalty=self.alpha / total_weight,
             n_rows=n_rows,
             fit_intercept=self.fit_intercept,

@@ -22,6 +22,8 @@ minimise), not yet divided by the total weight.
 
 import math
 
+import numpy as np
+
 from ._array_ops import array_ops
 
 DISTILL = "distill"
@@ -39,8 +41,31 @@ def soft_term_form(kind, temperature):
     if kind == GENERALIZED:
         return 1.0, 1.0
     if kind == HINTON:
-        return temperature, temperature**2
+        return temperature, temperature * temperature  # inf, not OverflowError, beyond float64
     return temperature, 1.0
+
+
+def check_temperature(kind, temperature, dtype):
+    """Refuse a ``temperature`` whose soft term the training ``dtype`` cannot represent.
+
+    The soft term carries the factor ``a`` and its gradient ``a / t``
+    (:func:`soft_term_form`); past the square root of the dtype's range, the
+    loss and its gradient (those scales times logits and sums) overflow, and
+    training would only produce inf or NaN.
+    """
+    student_temperature, factor = soft_term_form(kind, temperature)
+    limit = float(np.sqrt(np.finfo(dtype).max))
+    with np.errstate(over="ignore", divide="ignore"):
+        scales = np.array([factor, factor / student_temperature, 1.0 / student_temperature])
+    if np.all(scales <= limit):
+        return
+    low = 1.0 / limit
+    bounds = f">= {low:.1e}" + (f" and <= {np.sqrt(limit):.1e}" if kind == HINTON else "")
+    raise ValueError(
+        f"temperature={temperature!r} is outside what loss={kind!r} can train with in "
+        f"{np.dtype(dtype).name}: its soft term would overflow. Use a temperature {bounds}"
+        f"{', or dtype=float64' if np.dtype(dtype) == np.float32 else ''}."
+    )
 
 
 def row_weights(sample_weight, mask, teacher_weight):

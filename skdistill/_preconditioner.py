@@ -64,8 +64,10 @@ def curvature_scale(n_logit_rows, label_weight, teacher_part, student_temperatur
     if teacher_part is None:
         return per_row
     teacher = float(np.sum(teacher_part))
-    soft = teacher * factor / student_temperature**2
-    return per_row * (labels + soft) / (labels + teacher)
+    # A tiny temperature gives an infinite scale (no change of variables then).
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        soft = np.float64(teacher) * factor / np.float64(student_temperature) ** 2
+        return float(per_row * (labels + soft) / (labels + teacher))
 
 
 def curvature_floor(dtype):

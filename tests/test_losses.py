@@ -10,6 +10,8 @@ only: ``"hinton"`` multiplies it by T0**2, ``"generalized"`` evaluates the
 student at T = 1 in it.
 """
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -321,3 +323,42 @@ def test_row_weights_split_the_sample_weight(lam, assert_unchanged):
     assert_allclose(label_weight[mask], (1 - lam) * sw[mask])
     assert_allclose(teacher_part[mask], lam * sw[mask])
     assert np.all(teacher_part[~mask] == 0.0)
+
+
+@pytest.mark.parametrize(
+    "kind, temperature, dtype, refused",
+    [
+        (DISTILL, 1e-300, np.float64, True),  # 1 / T overflows float64
+        (DISTILL, 1e-30, np.float32, True),
+        (DISTILL, 1e-30, np.float64, False),
+        (DISTILL, 1e300, np.float32, False),  # the soft term only vanishes
+        (HINTON, 1e12, np.float32, True),  # T**2 overflows float32's square root range
+        (HINTON, 1e12, np.float64, False),
+        (HINTON, 1e300, np.float64, True),
+        (PROBABILISTIC, 1e-30, np.float32, True),
+        (GENERALIZED, 1e-300, np.float32, False),  # the student meets the teacher at T = 1
+    ],
+)
+def test_check_temperature(kind, temperature, dtype, refused):
+    from skdistill._losses import check_temperature
+
+    if refused:
+        match = re.escape(f"temperature={temperature!r} is outside what")
+        with pytest.raises(ValueError, match=match):
+            check_temperature(kind, temperature, dtype)
+    else:
+        check_temperature(kind, temperature, dtype)
+
+
+@pytest.mark.parametrize("temperature, loss", [(1e-300, DISTILL), (1e300, HINTON)])
+def test_extreme_temperatures_give_a_clear_error_naming_temperature(temperature, loss):
+    from sklearn.datasets import make_classification
+
+    from skdistill import DistilledClassifier
+
+    X, y = make_classification(60, 4, random_state=0)
+    answers = np.column_stack([np.zeros(60), X[:, 0]])
+    student = DistilledClassifier(teacher_weight=0.5, temperature=temperature, loss=loss)
+    with pytest.raises(ValueError, match=r"temperature=.* is outside what .* Use a temperature"):
+        student.fit(X, y, teacher_output=answers)
+    assert not hasattr(student, "coef_")
