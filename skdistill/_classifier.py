@@ -17,6 +17,7 @@ from . import _preconditioner
 from . import _torch_solver as solver
 from ._base import TeacherMixin, atomic_fit, check_sample_weight
 from ._callbacks import CallbackSupportMixin, IterationTasks, has_callbacks, with_callbacks
+from ._gram import weighted_gram
 from ._losses import LOSSES, check_temperature, row_weights, soft_term_form
 from ._students import (
     ESTIMATOR,
@@ -50,9 +51,7 @@ class PreparedProblem:
     def weighted_gram(self, fit_intercept):
         """:func:`skdistill._gram.weighted_gram` of the rows, computed once."""
         if fit_intercept not in self._grams:
-            self._grams[fit_intercept] = _preconditioner.weighted_gram(
-                self.X, self.sample_weight, fit_intercept
-            )
+            self._grams[fit_intercept] = weighted_gram(self.X, self.sample_weight, fit_intercept)
         return self._grams[fit_intercept]
 
     def candidate(self, teacher_weight, temperature):

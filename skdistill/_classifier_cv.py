@@ -10,10 +10,10 @@ convex: the same minimum, fewer iterations).
 """
 
 import copy
+import functools
 from numbers import Integral
 
 import numpy as np
-from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.model_selection import StratifiedKFold
@@ -25,7 +25,7 @@ from ._base import TeacherMixin, atomic_fit, check_sample_weight, select_rows
 from ._callbacks import CallbackSupportMixin, subtask
 from ._classifier import DistilledClassifier
 from ._losses import LOSSES
-from ._search import candidates, check_grid, fold_scorer, folds, search_results, store_search
+from ._search import candidates, check_grid, fold_scorer, folds, run_search
 from ._students import LINEAR
 from ._teacher import TeacherAnswers, align_teacher_columns, classification_logits
 
@@ -305,37 +305,22 @@ n_iter_no_change, epsilon, dtype, device, random_state, verbose
         )
         candidate_list = candidates(teacher_weight=teacher_weights, temperature=temperatures)
         scorer = check_scoring(self._student(), self.scoring)
-        # The folds' contexts are made here, before any is sent to a worker.
-        fold_contexts = [
-            callback_ctx.subcontext(
-                task_name="fold", max_subtasks=len(candidate_list), sequential_subtasks=False
-            )
-            for _ in splits
-        ]
-        fold_scores = Parallel(n_jobs=self.n_jobs)(
-            delayed(self._fold_scores)(problem, train, test, candidate_list, scorer, context)
-            for (train, test), context in zip(splits, fold_contexts)
-        )
-        results, best = search_results(candidate_list, fold_scores)
-        best_params = candidate_list[best]
-        best_estimator = self._student(**best_params)
-        with subtask(
-            callback_ctx,
+        rows = np.arange(len(y))
+
+        def refit(params):
+            estimator = self._student(**params)
+            return estimator, lambda: self._fit_rows(problem, rows, params, estimator=estimator)
+
+        return run_search(
             self,
-            "refit-with-best-params",
-            sub_estimator=best_estimator,
-            X=X_raw,
-            y=y,
-            metadata=metadata,
-        ):
-            self._fit_rows(problem, np.arange(len(y)), best_params, estimator=best_estimator)
-        store_search(
-            self, results, best, candidate_list, best_estimator, len(splits), privileged.mask
+            callback_ctx,
+            candidate_list,
+            splits,
+            score_fold=functools.partial(self._fold_scores, problem, candidate_list, scorer),
+            refit=refit,
+            seen=dict(X=X_raw, y=y, metadata=metadata),
+            mask=privileged.mask,
         )
-        callback_ctx.call_on_fit_task_end(
-            estimator=self, X=X_raw, y=y, metadata=metadata, reconstruction_attributes={}
-        )
-        return self
 
     def _checked_cv(self, y):
         """``cv``, refused when a stratified fold cannot hold every class."""
@@ -371,7 +356,7 @@ n_iter_no_change, epsilon, dtype, device, random_state, verbose
             )
         return estimator.fit(select_rows(problem["X"], rows), problem["y"][rows], **fit_params)
 
-    def _fold_scores(self, problem, train, test, candidate_list, scorer, context):
+    def _fold_scores(self, problem, candidate_list, scorer, train, test, context):
         """The score of every candidate on one fold.
 
         The fold is validated and the teacher's answers aligned once

@@ -25,16 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.linalg.lapack
 
-from ._gram import equilibrated, weighted_gram
-
-__all__ = [
-    "MAX_FEATURES",
-    "Preconditioner",
-    "applies",
-    "curvature_floor",
-    "curvature_scale",
-    "weighted_gram",
-]
+from ._gram import equilibrated
 
 # Above this many coefficients per logit row the factor (p'^2 floats) and
 # the two products with it per evaluation stop being small next to X.
@@ -110,7 +101,7 @@ class Preconditioner:
 
     @classmethod
     def build(cls, gram, *, scale, penalty, n_rows, fit_intercept, floor):
-        """From ``weighted_gram``'s matrix, the curvature ``scale`` and ``penalty = alpha / W``.
+        """From :func:`skdistill._gram.weighted_gram`'s matrix, the curvature ``scale`` and ``penalty = alpha / W``.
 
         None when ``P`` is singular or nearly so: a pivot of its Cholesky
         factor, once equilibrated (unit diagonal, so relative to each column's

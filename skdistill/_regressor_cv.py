@@ -9,12 +9,12 @@ the teacher evaluated once for all of them.
 """
 
 import copy
+import functools
 from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
-from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context, clone
 from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
@@ -28,7 +28,7 @@ from ._regressor import (
     _precision_ratio,
     _solve_well_conditioned,
 )
-from ._search import candidates, check_grid, fold_scorer, folds, search_results, store_search
+from ._search import candidates, check_grid, fold_scorer, folds, run_search
 from ._teacher import regression_answers
 
 #: The default grid of teacher weights: 0 (labels only) to 1 in steps of 0.1.
@@ -314,39 +314,24 @@ class DistilledRegressorCV(TeacherMixin, CallbackSupportMixin, RegressorMixin, B
             sp.issparse(X) and X.shape[1] > _MAX_SPARSE_GRAM_FEATURES
         )
         score_fold = self._linear_fold_scores if fast else self._refitted_fold_scores
-        # The folds' contexts are made here, before any is sent to a worker.
-        fold_contexts = [
-            callback_ctx.subcontext(
-                task_name="fold", max_subtasks=len(candidate_list), sequential_subtasks=False
-            )
-            for _ in splits
-        ]
-        fold_scores = Parallel(n_jobs=self.n_jobs)(
-            delayed(self._scored_fold)(
-                score_fold, problem, train, test, candidate_list, scorer, context
-            )
-            for (train, test), context in zip(splits, fold_contexts)
-        )
-        results, best = search_results(candidate_list, fold_scores)
-        best_params = candidate_list[best]
-        best_estimator = self._rows_estimator(problem, best_params)
-        with subtask(
-            callback_ctx,
+        rows = np.arange(X.shape[0])
+
+        def refit(params):
+            estimator = self._rows_estimator(problem, params)
+            return estimator, lambda: self._fit_rows(problem, rows, params, estimator=estimator)
+
+        return run_search(
             self,
-            "refit-with-best-params",
-            sub_estimator=best_estimator,
-            X=X_raw,
-            y=y,
-            metadata=metadata,
-        ):
-            self._fit_rows(problem, np.arange(X.shape[0]), best_params, estimator=best_estimator)
-        store_search(
-            self, results, best, candidate_list, best_estimator, len(splits), privileged.mask
+            callback_ctx,
+            candidate_list,
+            splits,
+            score_fold=functools.partial(
+                self._scored_fold, score_fold, problem, candidate_list, scorer
+            ),
+            refit=refit,
+            seen=dict(X=X_raw, y=y, metadata=metadata),
+            mask=privileged.mask,
         )
-        callback_ctx.call_on_fit_task_end(
-            estimator=self, X=X_raw, y=y, metadata=metadata, reconstruction_attributes={}
-        )
-        return self
 
     def _rows_estimator(self, problem, params):
         """The unfitted ``DistilledRegressor`` of one candidate, as :meth:`_fit_rows` fits it."""
@@ -373,7 +358,7 @@ class DistilledRegressorCV(TeacherMixin, CallbackSupportMixin, RegressorMixin, B
             )
         return estimator.fit(select_rows(problem.X_raw, rows), problem.y[rows], **fit_params)
 
-    def _scored_fold(self, score_fold, problem, train, test, candidate_list, scorer, context):
+    def _scored_fold(self, score_fold, problem, candidate_list, scorer, train, test, context):
         """``score_fold``'s scores of one fold, as the fold's callback task ``context``.
 
         One subtask per candidate (``task_id`` its index in ``cv_results_``),

@@ -9,10 +9,13 @@ import inspect
 from numbers import Real
 
 import numpy as np
+from joblib import Parallel, delayed
 from scipy.stats import rankdata
 from sklearn.model_selection import ParameterGrid, check_cv
 from sklearn.model_selection._search import BaseSearchCV
 from sklearn.utils.metadata_routing import _routing_enabled
+
+from ._callbacks import subtask
 
 
 def check_grid(values, name, *, low=None, high=None, low_open=False):
@@ -120,6 +123,37 @@ def search_results(candidate_list, fold_scores):
 
 #: Fitted attributes a search copies from its refitted estimator, when it has them.
 _COPIED_FROM_BEST = ("classes_", "coef_", "intercept_", "n_iter_")
+
+
+def run_search(search, callback_ctx, candidate_list, splits, *, score_fold, refit, seen, mask):
+    """Score the candidates on every fold, refit the best one, and store the search.
+
+    ``score_fold(train, test, context)`` gives one fold's scores (folds run
+    in parallel under ``search.n_jobs``, each as a callback task made here,
+    before any is sent to a worker); ``refit(params)`` returns the unfitted
+    best estimator and the function that fits it on every row. ``seen`` is
+    what the callbacks get as the fit's data (``X``, ``y``, ``metadata``).
+    Ends the search's own callback task.
+    """
+    fold_contexts = [
+        callback_ctx.subcontext(
+            task_name="fold", max_subtasks=len(candidate_list), sequential_subtasks=False
+        )
+        for _ in splits
+    ]
+    fold_scores = Parallel(n_jobs=search.n_jobs)(
+        delayed(score_fold)(train, test, context)
+        for (train, test), context in zip(splits, fold_contexts)
+    )
+    results, best = search_results(candidate_list, fold_scores)
+    best_estimator, fit_best = refit(candidate_list[best])
+    with subtask(
+        callback_ctx, search, "refit-with-best-params", sub_estimator=best_estimator, **seen
+    ):
+        fit_best()
+    store_search(search, results, best, candidate_list, best_estimator, len(splits), mask)
+    callback_ctx.call_on_fit_task_end(estimator=search, **seen, reconstruction_attributes={})
+    return search
 
 
 def store_search(search, results, best, candidate_list, best_estimator, n_splits, mask):

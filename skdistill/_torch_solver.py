@@ -648,24 +648,24 @@ def fit_lbfgs(module, data, settings, *, max_iter, tol, verbose, tasks=None, pre
         if preconditioner is not None and gradient_size_at(intermediate_result.x) <= tol:
             raise StopIteration
 
-    x0 = start
-    result = None
-    if preconditioner is not None:
-        # scipy's gtol, which would stop at a start that meets tol, is off.
-        x0 = preconditioner.theta(start)
-        with threads_for_work(data.y.shape[0] * parameter_count(module), device):
-            loss, _ = loss_and_grad(x0)
-        if last["gradient_size"] <= tol:
-            result = scipy.optimize.OptimizeResult(
-                x=x0, fun=loss, nit=0, status=0, message="the start meets tol"
-            )
-
+    x0 = start if preconditioner is None else preconditioner.theta(start)
     # L-BFGS-B's own vector work is tiny; numpy's BLAS threads would only spin
     # between evaluations and steal the cores from torch's threads (4x slower
     # on two cores).
     work = data.y.shape[0] * parameter_count(module)
     with single_threaded_blas(), threads_for_work(work, device):
-        if result is None:
+        # scipy's gtol, which stops at a start that meets tol, is off under a
+        # preconditioner: the start is tested here (and evaluated once: scipy's
+        # first evaluation finds it in `last`).
+        at_minimum = False
+        if preconditioner is not None:
+            loss, _ = loss_and_grad(x0)
+            at_minimum = last["gradient_size"] <= tol
+        if at_minimum:
+            result = scipy.optimize.OptimizeResult(
+                x=x0, fun=loss, nit=0, status=0, message="the start meets tol"
+            )
+        else:
             result = scipy.optimize.minimize(
                 loss_and_grad,
                 x0,
@@ -684,7 +684,7 @@ def fit_lbfgs(module, data, settings, *, max_iter, tol, verbose, tasks=None, pre
             raise _non_finite_error(f"after {int(result.nit)} L-BFGS iterations")
         gradient_size = gradient_size_at(result.x)
     # At a start that meets tol, the parameters stay exactly as they were.
-    final = start if result.nit == 0 and result.x is x0 else to_parameters(result.x)
+    final = start if at_minimum else to_parameters(result.x)
     if tasks is not None:  # evaluations after the last accepted step, if any
         tasks.end(lambda: module_snapshot(module, final))
     torch.nn.utils.vector_to_parameters(torch.as_tensor(final, dtype=dtype, device=device), params)

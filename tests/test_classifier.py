@@ -1144,14 +1144,14 @@ def test_fits_are_preconditioned_and_the_gram_matrix_is_computed_once_per_fold(m
     from skdistill import _preconditioner as pre
 
     built, grams = [], []
-    build, gram = pre.Preconditioner.build, classifier_module._preconditioner.weighted_gram
+    build, gram = pre.Preconditioner.build, classifier_module.weighted_gram
     monkeypatch.setattr(
         pre.Preconditioner,
         "build",
         classmethod(lambda cls, *a, **k: built.append(1) or build(*a, **k)),
     )
     monkeypatch.setattr(
-        classifier_module._preconditioner,
+        classifier_module,
         "weighted_gram",
         lambda *a, **k: grams.append(1) or gram(*a, **k),
     )

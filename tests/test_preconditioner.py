@@ -2,12 +2,11 @@
 
 import numpy as np
 import pytest
-import scipy.sparse as sp
 from numpy.testing import assert_allclose
 from scipy.special import expit
 
-from skdistill import _gram
 from skdistill import _preconditioner as pre
+from skdistill._gram import weighted_gram
 
 
 def _design(n_samples=40, n_features=5, seed=0):
@@ -16,24 +15,6 @@ def _design(n_samples=40, n_features=5, seed=0):
     X = rng.normal(size=(n_samples, n_features)) @ rng.normal(size=(n_features, n_features))
     X *= np.logspace(-2, 2, n_features)
     return X, rng.uniform(0.2, 3.0, size=n_samples)
-
-
-@pytest.mark.parametrize("fit_intercept", [True, False])
-def test_weighted_gram_dense_blocks_and_sparse(fit_intercept, monkeypatch):
-    X, w = _design()
-    X_a = np.column_stack([X, np.ones(len(X))]) if fit_intercept else X
-    expected = X_a.T @ (w[:, None] * X_a) / w.sum()
-    assert_allclose(pre.weighted_gram(X, w, fit_intercept), expected, rtol=1e-12)
-    monkeypatch.setattr(_gram, "GRAM_BLOCK_ROWS", 7)  # 40 rows: several blocks, the last short
-    assert_allclose(pre.weighted_gram(X, w, fit_intercept), expected, rtol=1e-12)
-    assert_allclose(pre.weighted_gram(sp.csr_matrix(X), w, fit_intercept), expected, rtol=1e-12)
-    assert_allclose(
-        pre.weighted_gram(X.astype(np.float32), w, fit_intercept),
-        X_a.astype(np.float32).astype(float).T
-        @ (w[:, None] * X_a.astype(np.float32).astype(float))
-        / w.sum(),
-        rtol=1e-12,
-    )
 
 
 def test_curvature_scale():
@@ -58,7 +39,7 @@ def test_applies():
 
 def _preconditioner(n_rows=3, fit_intercept=True, seed=0):
     X, w = _design(seed=seed)
-    gram = pre.weighted_gram(X, w, fit_intercept)
+    gram = weighted_gram(X, w, fit_intercept)
     return pre.Preconditioner.build(
         gram, scale=0.3, penalty=0.05, n_rows=n_rows, fit_intercept=fit_intercept, floor=1e-8
     ), gram
@@ -91,7 +72,7 @@ def test_the_binary_objective_at_zero_has_the_identity_hessian_in_theta(fit_inte
     hessian = X_a.T @ ((w * p * (1 - p))[:, None] * X_a) / w.sum()
     hessian[np.arange(5), np.arange(5)] += alpha / w.sum()
     pc = pre.Preconditioner.build(
-        pre.weighted_gram(X, w, fit_intercept),
+        weighted_gram(X, w, fit_intercept),
         scale=pre.curvature_scale(1, w, None, 1.0, 1.0),
         penalty=alpha / w.sum(),
         n_rows=1,
@@ -112,7 +93,7 @@ def test_the_hessian_in_theta_stays_well_conditioned_away_from_zero():
     X_a = np.column_stack([X, np.ones(len(X))])
     hessian = X_a.T @ ((w * p * (1 - p))[:, None] * X_a) / w.sum()
     pc = pre.Preconditioner.build(
-        pre.weighted_gram(X, w, True),
+        weighted_gram(X, w, True),
         scale=0.25,
         penalty=0.0,
         n_rows=1,
@@ -132,7 +113,7 @@ def test_no_change_of_variables_for_a_singular_or_nearly_singular_matrix(fault):
         X[:, 3] = 2 * X[:, 1]
     else:
         X[:, 3] = 2 * X[:, 1] + 1e-5 * np.random.RandomState(0).normal(size=len(X))
-    gram = pre.weighted_gram(X, w, True)
+    gram = weighted_gram(X, w, True)
     options = dict(scale=0.25, n_rows=2, fit_intercept=True, floor=pre.curvature_floor(np.float32))
     assert pre.Preconditioner.build(gram, penalty=0.0, **options) is None
     # A penalty on the coefficients makes P regular again.

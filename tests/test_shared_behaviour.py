@@ -24,6 +24,7 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 import torch
+from _students import InPlaceStudent
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
@@ -35,22 +36,6 @@ from skdistill import DistilledClassifier, DistilledRegressor, teacher_answers
 EXACT = dict(dtype="float64", tol=1e-10, max_iter=1000)
 FAST = dict(max_iter=20, tol=1e-3)
 LABELS = np.array(["x", "y", "z"])
-
-
-class InPlaceStudent(torch.nn.Module):
-    """A student that writes to its input, as ``x.mul_`` or ``ReLU(inplace=True)`` do."""
-
-    def __init__(self, n_features=3, n_classes=3, inplace_relu=False):
-        super().__init__()
-        self.linear = torch.nn.Linear(n_features, n_classes)
-        self.inplace_relu = inplace_relu
-
-    def forward(self, x):
-        if self.inplace_relu:
-            torch.nn.functional.relu(x, inplace=True)
-        else:
-            x.mul_(2.0).add_(1.0)
-        return self.linear(x)
 
 
 class ArrayLike:
@@ -197,6 +182,7 @@ def caller_data(seed, n_samples):
     X = rng.normal(size=(n_samples, 3))
     X_star = np.hstack([X[:, :1], rng.normal(size=(n_samples, 2))])
     mask = rng.rand(n_samples) < 0.6
+    mask[0] = True  # at least one privileged row: a teacher cannot answer on none
     y_reg = X @ rng.normal(size=3) + X_star @ rng.normal(size=3) + 0.1 * rng.normal(size=n_samples)
     y_cls = rng.permutation(np.arange(n_samples) % 3)
     weights = rng.uniform(0.5, 2.0, size=n_samples)
@@ -229,9 +215,9 @@ def make_student(kind):
     """A student other than the linear one (None for the linear one)."""
     torch.manual_seed(0)
     if kind == "torch-inplace":
-        return InPlaceStudent()
+        return InPlaceStudent(n_features=3)
     if kind == "torch-inplace-relu":
-        return InPlaceStudent(inplace_relu=True)
+        return InPlaceStudent(n_features=3, inplace_relu=True)
     if kind == "logistic":
         return LogisticRegression()
     if kind == "tree":

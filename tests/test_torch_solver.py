@@ -14,6 +14,7 @@ from sklearn.exceptions import ConvergenceWarning
 from skdistill import _preconditioner as pre
 from skdistill import _torch_solver as solver
 from skdistill import _torch_utils as torch_utils
+from skdistill._gram import weighted_gram
 from skdistill._losses import DISTILL, GENERALIZED, HINTON, PROBABILISTIC, row_weights
 
 # --------------------------------------------------------------------------
@@ -352,7 +353,7 @@ def _preconditioned_problem(n_classes=3, seed=0):
     )
     n_rows = module.weight.shape[0]
     preconditioner = pre.Preconditioner.build(
-        pre.weighted_gram(X, w, True),
+        weighted_gram(X, w, True),
         scale=pre.curvature_scale(n_rows, w, None, 1.0, 1.0),
         penalty=0.1 / w.sum(),
         n_rows=n_rows,
