@@ -159,7 +159,7 @@ def test_log_evidence_at_fitted_values_is_the_spec_formula(fit_intercept, weight
         tol=1e-12, max_iter=10_000, precision_prior=0.0, fit_intercept=fit_intercept
     )
     model.fit(X, y, teacher_output=s, privileged_mask=mask, sample_weight=sample_weight)
-    expected = spec_log_evidence(
+    at_optimum = (
         X,
         y,
         s,
@@ -170,18 +170,9 @@ def test_log_evidence_at_fitted_values_is_the_spec_formula(fit_intercept, weight
         fit_intercept,
         sample_weight,
     )
+    expected = spec_log_evidence(*at_optimum)
     assert model.scores_[-1] == pytest.approx(expected, rel=1e-11)
-    m, intercept, A, *_ = spec_posterior(
-        X,
-        y,
-        s,
-        mask,
-        model.alpha_,
-        model.sigma_,
-        model.sigma_teacher_,
-        fit_intercept,
-        sample_weight,
-    )
+    m, intercept, A, *_ = spec_posterior(*at_optimum)
     assert_allclose(model.coef_, m, rtol=1e-10)
     assert model.intercept_ == pytest.approx(intercept, rel=1e-10, abs=1e-12)
     assert_allclose(model.coef_covariance_, np.linalg.inv(A), rtol=1e-9, atol=1e-15)
