@@ -145,3 +145,7 @@ class Preconditioner:
     def gradient(self, parameter_gradient):
         """The gradient with respect to ``theta``: ``g_coef_a L^{-T}``."""
         return (self._as_matrix(parameter_gradient) @ self.inverse.T).reshape(-1)
+
+    def parameter_gradient(self, theta_gradient):
+        """The gradient with respect to the student's flat parameters, from that in ``theta``."""
+        return self._as_parameters(theta_gradient.reshape(self.n_rows, -1) @ self.factor.T)

@@ -10,10 +10,10 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
 
 from ._array_ops import TorchOps, array_ops
+from ._lbfgs import CONVERGED, LINE_SEARCH_FAILED, minimize_lbfgs
 from ._losses import distillation_loss, loss_and_logit_gradient
 from ._torch_utils import (
     SMALL_WORK,
@@ -39,6 +39,10 @@ _FUSED_BLOCK_ROWS = 65536
 _LBFGS_MAX_CORRECTIONS = 50
 _LBFGS_MIN_CORRECTIONS = 10
 _LBFGS_MEMORY_BYTES = 256 * 2**20
+# The objective's rounding error, in units of the training dtype's eps
+# relative to the objective: a loss summed over rows in float32 carries a few
+# eps of error, which the line search must not read as an increase.
+_F_NOISE_EPS = 64
 
 
 def resolve_device(device):
@@ -585,18 +589,18 @@ def _parameter_evaluator(module, data, settings, params):
 
 
 def fit_lbfgs(module, data, settings, *, max_iter, tol, verbose, tasks=None, preconditioner=None):
-    """Full-batch L-BFGS (scipy's L-BFGS-B) on the module's parameters.
+    """Full-batch L-BFGS (:func:`skdistill._lbfgs.minimize_lbfgs`) on the module's parameters.
 
-    With a ``preconditioner`` (:class:`skdistill._preconditioner.Preconditioner`,
-    linear student only) L-BFGS runs on its variables ``theta``, and the
-    solver stops where scipy's ``gtol`` would without it: at the first point
-    (the start included) where ``max |gradient| <= tol`` in the student's own
-    parameters.
+    The fit stops at the first point (the start included) where
+    ``max |gradient| <= tol`` in the student's own parameters. With a
+    ``preconditioner`` (:class:`skdistill._preconditioner.Preconditioner`,
+    linear student only) L-BFGS runs on its variables ``theta``, and its
+    first trial step is the plain gradient step there.
 
     ``tasks`` (:class:`skdistill._callbacks.IterationTasks`, or None) gets
     one task per iteration: begun at the iteration's first evaluation of the
     objective (the first iteration's includes the evaluation at the starting
-    point), ended when scipy accepts its step. That is ``n_iter_`` tasks,
+    point), ended when its step is accepted. That is ``n_iter_`` tasks,
     plus one when the last line search fails (its evaluations form a task
     that moves nothing); a fit that starts at the minimum runs one task, the
     evaluation at the start, as its ``n_iter_`` is 1.
@@ -612,99 +616,68 @@ def fit_lbfgs(module, data, settings, *, max_iter, tol, verbose, tasks=None, pre
     def to_parameters(x):
         return x if preconditioner is None else preconditioner.parameters(x)
 
+    def parameter_gradient(gradient):
+        return gradient if preconditioner is None else preconditioner.parameter_gradient(gradient)
+
     accepted = [start]  # the parameters of the last accepted point
-    # The point last evaluated and its largest |gradient| in the parameters.
-    last = {"x": None, "gradient_size": math.inf, "result": None}
 
-    def evaluate_at(x):
-        if last["result"] is not None and np.array_equal(x, last["x"]):
-            loss, grad = last["result"]
-            return loss, grad.copy()
-        loss, grad = evaluate_parameters(to_parameters(x))
-        last["gradient_size"] = float(np.max(np.abs(grad))) if grad.size else 0.0
-        if preconditioner is not None:
-            grad = preconditioner.gradient(grad)
-        last.update(x=x.copy(), result=(loss, grad))
-        return loss, grad.copy()  # L-BFGS-B may write to the array it gets
-
-    def loss_and_grad(x):
+    def evaluate(x):
         if tasks is not None:
             tasks.begin(lambda: module_snapshot(module, accepted[0]))
-        return evaluate_at(x)
+        loss, grad = evaluate_parameters(to_parameters(x))
+        return loss, grad if preconditioner is None else preconditioner.gradient(grad)
 
-    def gradient_size_at(x):
-        evaluate_at(x)  # scipy may return an earlier point than the last (a failed line search)
-        return last["gradient_size"]
+    def gradient_size(gradient):
+        return float(np.max(np.abs(parameter_gradient(gradient)))) if gradient.size else 0.0
 
-    def record(intermediate_result):
-        history.loss_curve.append(float(intermediate_result.fun))
+    def record(x, loss):
+        history.loss_curve.append(float(loss))
         if verbose:
-            print(f"Iteration {len(history.loss_curve)}, loss = {intermediate_result.fun:.8f}")
+            print(f"Iteration {len(history.loss_curve)}, loss = {loss:.8f}")
         if tasks is not None:
-            # A copy: scipy updates its x in place.
-            accepted[0] = to_parameters(np.array(intermediate_result.x, dtype=np.float64))
+            accepted[0] = to_parameters(x)
             tasks.end(lambda: module_snapshot(module, accepted[0]))
-        # scipy's own gtol would test the gradient in theta.
-        if preconditioner is not None and gradient_size_at(intermediate_result.x) <= tol:
-            raise StopIteration
 
     x0 = start if preconditioner is None else preconditioner.theta(start)
-    # L-BFGS-B's own vector work is tiny; numpy's BLAS threads would only spin
+    # The solver's own vector work is tiny; numpy's BLAS threads would only spin
     # between evaluations and steal the cores from torch's threads (4x slower
     # on two cores).
     work = data.y.shape[0] * parameter_count(module)
     with single_threaded_blas(), threads_for_work(work, device):
-        # scipy's gtol, which stops at a start that meets tol, is off under a
-        # preconditioner: the start is tested here (and evaluated once: scipy's
-        # first evaluation finds it in `last`).
-        at_minimum = False
-        if preconditioner is not None:
-            loss, _ = loss_and_grad(x0)
-            at_minimum = last["gradient_size"] <= tol
-        if at_minimum:
-            result = scipy.optimize.OptimizeResult(
-                x=x0, fun=loss, nit=0, status=0, message="the start meets tol"
-            )
-        else:
-            result = scipy.optimize.minimize(
-                loss_and_grad,
-                x0,
-                jac=True,
-                method="L-BFGS-B",
-                callback=record,
-                options={
-                    "maxiter": max_iter,
-                    "maxcor": lbfgs_corrections(x0.size),
-                    "maxls": 50,
-                    "gtol": tol if preconditioner is None else 0.0,
-                    "ftol": 64 * np.finfo(float).eps,
-                },
-            )
-        if not (np.isfinite(result.fun) and np.all(np.isfinite(result.x))):
-            raise _non_finite_error(f"after {int(result.nit)} L-BFGS iterations")
-        gradient_size = gradient_size_at(result.x)
+        result = minimize_lbfgs(
+            evaluate,
+            x0,
+            max_iter=max_iter,
+            memory=lbfgs_corrections(x0.size),
+            stop=lambda x, loss, gradient: gradient_size(gradient) <= tol,
+            on_iteration=record,
+            first_step=None if preconditioner is None else 1.0,
+            f_noise=_F_NOISE_EPS * torch.finfo(dtype).eps,
+            max_line_search=50,
+        )
+    if not (np.isfinite(result.fun) and np.all(np.isfinite(result.grad))):
+        raise _non_finite_error(f"after {result.nit} L-BFGS iterations")
     # At a start that meets tol, the parameters stay exactly as they were.
-    final = start if at_minimum else to_parameters(result.x)
+    final = start if result.nit == 0 else to_parameters(result.x)
     if tasks is not None:  # evaluations after the last accepted step, if any
         tasks.end(lambda: module_snapshot(module, final))
     torch.nn.utils.vector_to_parameters(torch.as_tensor(final, dtype=dtype, device=device), params)
-    history.n_iter = max(int(result.nit), 1)
+    history.n_iter = max(result.nit, 1)
     if not history.loss_curve:
         history.loss_curve.append(float(result.fun))
     # In float32 the line search can stop at the noise floor just short of tol:
-    # only warn when the gradient is clearly above it.
-    # scipy also stops (status 0) when the objective no longer decreases; with
-    # a gradient far above tol that is a stalled line search (badly scaled
-    # problems, e.g. a tiny temperature), not a minimum.
-    # A line search that fails that near (status 2, ABNORMAL) is the same noise
-    # floor, e.g. a warm start at a previous fit's minimum.
-    history.converged = gradient_size <= 10 * tol or (
-        result.status in (0, 2) and gradient_size <= 1e3 * tol
+    # only warn when the gradient is clearly above it. The objective that no
+    # longer decreases (CONVERGED by ftol) or a line search that fails with a
+    # gradient far above tol is a stalled search (badly scaled problems, e.g.
+    # a tiny temperature), not a minimum.
+    size = gradient_size(result.grad)
+    history.converged = size <= 10 * tol or (
+        result.status in (CONVERGED, LINE_SEARCH_FAILED) and size <= 1e3 * tol
     )
     if not history.converged:
         warnings.warn(
             f"L-BFGS did not converge ({history.n_iter} of max_iter={max_iter} iterations, max |gradient| = "
-            f"{gradient_size:.3g}, tol = {tol}; {result.message}). Increase max_iter, "
+            f"{size:.3g}, tol = {tol}; {result.message}). Increase max_iter, "
             "scale the features, or use dtype='float64'.",
             ConvergenceWarning,
         )

@@ -19,7 +19,6 @@ import joblib
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
-from scipy.optimize import OptimizeResult
 from sklearn.base import clone
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
@@ -35,7 +34,9 @@ from skdistill import (
     DistilledClassifierCV,
     DistilledRegressor,
     DistilledRegressorCV,
+    _torch_solver,
 )
+from skdistill._lbfgs import CONVERGED, LBFGSResult
 
 HAS_CALLBACKS = importlib.util.find_spec("sklearn.callback") is not None
 needs_callbacks = pytest.mark.skipif(
@@ -293,7 +294,7 @@ def test_scoring_monitor_scores_each_iteration_and_the_last_is_the_fit():
 
 
 def _scripted_minimize(script):
-    """A stand-in for scipy.optimize.minimize that evaluates and reports as ``script`` says.
+    """A stand-in for ``minimize_lbfgs`` that evaluates and reports as ``script`` says.
 
     The objective is evaluated at the start, then ``script`` says what
     follows: ``e`` evaluates it at a new point, ``c`` reports the last point
@@ -301,20 +302,20 @@ def _scripted_minimize(script):
     start if none), with ``nit`` the number of ``c``.
     """
 
-    def minimize(fun, x0, jac, method, callback, options):
+    def minimize(evaluate, x0, *, on_iteration, **options):
         x = np.array(x0, dtype=float)
-        value, grad = fun(x)
+        value, grad = evaluate(x)
         accepted, nit = (x, value, grad), 0
         for step in script:
             if step == "e":
                 x = x - 0.01 * grad
-                value, grad = fun(x)
+                value, grad = evaluate(x)
             else:
                 nit += 1
                 accepted = (x, value, grad)
-                callback(OptimizeResult(x=x, fun=value))
+                on_iteration(x, value)
         x, value, grad = accepted
-        return OptimizeResult(x=x, fun=value, jac=grad, nit=nit, status=0, message="scripted")
+        return LBFGSResult(x, value, grad, nit, 1 + script.count("e"), CONVERGED, "scripted")
 
     return minimize
 
@@ -330,11 +331,9 @@ def _scripted_minimize(script):
         ("ecee", 2),  # the last line search fails: n_iter_ + 1 tasks
     ],
 )
-def test_lbfgs_tasks_follow_scipys_evaluations(monkeypatch, script, n_tasks):
-    import scipy.optimize
-
+def test_lbfgs_tasks_follow_the_solvers_evaluations(monkeypatch, script, n_tasks):
     X, y, X_star, teacher = _classification()
-    monkeypatch.setattr(scipy.optimize, "minimize", _scripted_minimize(script))
+    monkeypatch.setattr(_torch_solver, "minimize_lbfgs", _scripted_minimize(script))
     recorder = Recorder()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)

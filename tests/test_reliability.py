@@ -935,13 +935,24 @@ class TestExtremeScales:
         limit = DistilledRegressor(teacher_weight=1.0).fit(X[mask], answers[mask])
         assert_allclose(huge.coef_, limit.coef_, rtol=1e-9)
 
-    def test_tiny_temperature_warns_instead_of_returning_a_stalled_model(self):
+    def test_tiny_temperature_reaches_the_minimum_of_its_limit(self):
+        # At T = 1e-15 the soft targets are the labels and the soft term is a
+        # hinge of margin 0 scaled by 1 / T, zero wherever every row is on its
+        # side: where the labels-only fit with alpha / (1 - lambda) separates
+        # the rows, that fit is the minimum (scipy's L-BFGS-B stalled here).
         y = (X[:, 0] > 0).astype(int)
         soft = np.column_stack([0.9 - 0.8 * y, 0.1 + 0.8 * y])
-        with pytest.warns(ConvergenceWarning, match=r"L-BFGS did not converge"):
-            DistilledClassifier(temperature=1e-15, dtype="float64", max_iter=500).fit(
-                X, y, teacher_output=soft
-            )
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ConvergenceWarning)
+            got = DistilledClassifier(
+                temperature=1e-15, dtype="float64", max_iter=500, tol=1e-8
+            ).fit(X, y, teacher_output=soft)
+        limit = DistilledClassifier(
+            teacher_weight=0.0, alpha=2.0, dtype="float64", max_iter=500, tol=1e-10
+        ).fit(X, y)
+        assert limit.score(X, y) == 1.0
+        assert_allclose(got.coef_, limit.coef_, rtol=1e-6)
+        assert_allclose(got.intercept_, limit.intercept_, rtol=1e-6)
 
     def test_adam_ignores_batches_of_zero_weight(self):
         weights = (np.arange(N) % 2).astype(float)

@@ -430,18 +430,18 @@ def test_lbfgs_corrections_bounded_by_memory():
 
 def test_fit_lbfgs_passes_the_correction_count(monkeypatch):
     seen = {}
-    minimize = solver.scipy.optimize.minimize
+    minimize = solver.minimize_lbfgs
 
     def spy(*args, **kwargs):
-        seen.update(kwargs["options"])
+        seen.update(kwargs)
         return minimize(*args, **kwargs)
 
-    monkeypatch.setattr(solver.scipy.optimize, "minimize", spy)
+    monkeypatch.setattr(solver, "minimize_lbfgs", spy)
     _, data = make_data(40, 3, 3, with_teacher=False)
     module = random_linear_module(3, 3)
     settings = solver.LossSettings(alpha=1.0, temperature=1.0, kind=DISTILL, epsilon=1e-6)
     solver.fit_lbfgs(module, data, settings, max_iter=50, tol=1e-8, verbose=0)
-    assert seen["maxcor"] == solver.lbfgs_corrections(3 * 3 + 3)
+    assert seen["memory"] == solver.lbfgs_corrections(3 * 3 + 3)
 
 
 def test_more_corrections_help_an_ill_conditioned_problem(monkeypatch):

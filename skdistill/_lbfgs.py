@@ -1,0 +1,292 @@
+"""Limited-memory BFGS with a strong Wolfe line search, for unconstrained smooth objectives.
+
+The full-batch solver of every torch and linear student
+(:func:`skdistill._torch_solver.fit_lbfgs`). It is the textbook method
+(Nocedal & Wright, *Numerical Optimization*, 2nd ed., algorithms 7.4, 7.5,
+3.5 and 3.6), written for what the students need and scipy's L-BFGS-B does
+not give:
+
+- ``first_step``: under the preconditioner of
+  :mod:`skdistill._preconditioner` the Hessian is near the identity, so the
+  first step is the plain gradient step, accepted at once most of the time;
+  L-BFGS-B always starts with a step of length one, which costs a few
+  evaluations of backtracking or extension at every fit (a cross-validated
+  search makes dozens of fits, warm-started close to their minimum);
+- ``stop``: the test of convergence is the caller's, on the student's own
+  parameters (``max |gradient| <= tol`` in the coefficients, not in the
+  preconditioned variables), at the start and after every iteration;
+- the per-iteration cost is a few vector operations, not a Fortran call
+  through scipy's wrapper with its bounds bookkeeping.
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Sufficient decrease and curvature constants of the strong Wolfe conditions
+#: (Nocedal & Wright's values for quasi-Newton methods).
+_SUFFICIENT_DECREASE = 1e-4
+_CURVATURE = 0.9
+#: How far one extension of the step may grow it.
+_MAX_EXTENSION = 4.0
+
+#: Default rounding error of an objective computed in float64, relative to it.
+_FLOAT64_NOISE = 64 * float(np.finfo(np.float64).eps)
+
+CONVERGED = 0
+MAX_ITER = 1
+LINE_SEARCH_FAILED = 2
+
+
+@dataclass
+class LBFGSResult:
+    """Where :func:`minimize_lbfgs` stopped, and why.
+
+    ``status`` is :data:`CONVERGED` (``stop`` held, or neither the
+    objective nor the gradient decreases any more), :data:`MAX_ITER`, or
+    :data:`LINE_SEARCH_FAILED` (no step along the last direction met the
+    Wolfe conditions: ``x`` is the last accepted point).
+    """
+
+    x: np.ndarray
+    fun: float
+    grad: np.ndarray
+    nit: int
+    nfev: int
+    status: int
+    message: str
+
+
+class _Memory:
+    """The last ``size`` correction pairs ``(s, y)`` and the two-loop recursion."""
+
+    def __init__(self, size):
+        self.size = size
+        self.pairs = []  # (s, y, 1 / s.y), oldest first
+
+    def update(self, s, y):
+        """Keep the pair if it has positive curvature (``s.y > 0``); False if not."""
+        curvature = float(s @ y)
+        if not curvature > np.finfo(float).eps * float(y @ y):
+            return False
+        self.pairs.append((s, y, 1.0 / curvature))
+        if len(self.pairs) > self.size:
+            del self.pairs[0]
+        return True
+
+    def direction(self, grad):
+        """``-H grad``, ``H`` the inverse-Hessian estimate with ``H0 = (s.y / y.y) I``."""
+        q = -grad
+        if not self.pairs:
+            return q
+        alphas = []
+        for s, y, rho in reversed(self.pairs):
+            alpha = rho * float(s @ q)
+            q -= alpha * y
+            alphas.append(alpha)
+        s, y, rho = self.pairs[-1]
+        q *= 1.0 / (rho * float(y @ y))
+        for (s, y, rho), alpha in zip(self.pairs, reversed(alphas)):
+            q += (alpha - rho * float(y @ q)) * s
+        return q
+
+
+def _interpolated(a_lo, f_lo, d_lo, a_hi, f_hi, d_hi):
+    """The minimiser of the cubic through two points with slopes, kept inside the bracket.
+
+    Falls back to bisection where the cubic has no minimiser or it lies
+    within a tenth of the bracket's ends (safeguarding of Nocedal & Wright,
+    section 3.5).
+    """
+    d1 = d_lo + d_hi - 3.0 * (f_lo - f_hi) / (a_lo - a_hi)
+    radicand = d1 * d1 - d_lo * d_hi
+    low, high = min(a_lo, a_hi), max(a_lo, a_hi)
+    margin = 0.1 * (high - low)
+    if radicand >= 0:
+        d2 = math.copysign(math.sqrt(radicand), a_hi - a_lo)
+        denominator = d_hi - d_lo + 2.0 * d2
+        if denominator != 0:
+            a = a_hi - (a_hi - a_lo) * (d_hi + d2 - d1) / denominator
+            if low + margin <= a <= high - margin:
+                return a
+    return 0.5 * (a_lo + a_hi)
+
+
+def _line_search(evaluate, x, f0, g0, direction, step, max_evaluations, f_noise):
+    """A step along ``direction`` meeting the strong Wolfe conditions (N&W algorithms 3.5, 3.6).
+
+    Returns ``(step, f, g, evaluations)``. When ``max_evaluations``
+    evaluations meet the conditions nowhere, the step is the one of lowest
+    objective that meets sufficient decrease, if any (L-BFGS keeps its pair
+    only if its curvature is positive), else None. A non-finite objective
+    counts as too long a step.
+
+    Where the objective changes by less than ``f_noise`` (its rounding
+    error), sufficient decrease says nothing: a step is also accepted on its
+    slope alone, by the approximate Wolfe conditions of Hager & Zhang (2005),
+    and the search ends once the bracket no longer moves ``x``.
+    """
+    slope0 = float(g0 @ direction)
+    evaluations = 0
+    # Steps closer than this give the same x once rounded.
+    resolution = (
+        np.finfo(float).eps
+        * float(np.max(np.abs(x), initial=1.0))
+        / max(float(np.max(np.abs(direction))), np.finfo(float).tiny)
+    )
+
+    def trial_at(a):
+        # (step, f, slope along the direction, gradient)
+        nonlocal evaluations
+        evaluations += 1
+        f, g = evaluate(x + a * direction)
+        return a, f, float(g @ direction), g
+
+    def decreases(trial):
+        return math.isfinite(trial[1]) and trial[1] <= f0 + _SUFFICIENT_DECREASE * trial[0] * slope0
+
+    def acceptable(trial):
+        a, f, slope, _ = trial
+        if not math.isfinite(f):
+            return False
+        if abs(slope) <= -_CURVATURE * slope0 and decreases(trial):
+            return True  # strong Wolfe
+        return f <= f0 + f_noise and (
+            _CURVATURE * slope0 <= slope <= (2 * _SUFFICIENT_DECREASE - 1) * slope0
+        )
+
+    def zoom(lo, hi):
+        # lo meets sufficient decrease with the lowest f so far; a minimiser
+        # along the direction lies between lo and hi.
+        while evaluations < max_evaluations and abs(hi[0] - lo[0]) > resolution:
+            if math.isfinite(hi[1]) and math.isfinite(hi[2]):
+                a = _interpolated(lo[0], lo[1], lo[2], hi[0], hi[1], hi[2])
+            else:
+                a = 0.5 * (lo[0] + hi[0])
+            trial = trial_at(a)
+            if acceptable(trial):
+                return trial
+            if not decreases(trial) or trial[1] >= lo[1]:
+                hi = trial
+            else:
+                if trial[2] * (hi[0] - lo[0]) >= 0:
+                    hi = lo
+                lo = trial
+        return lo
+
+    previous = found = (0.0, f0, slope0, g0)
+    a = step
+    while evaluations < max_evaluations:
+        trial = trial_at(a)
+        if acceptable(trial):
+            found = trial
+        elif not decreases(trial) or (previous[0] > 0 and trial[1] >= previous[1]):
+            found = zoom(previous, trial)
+        elif trial[2] >= 0:
+            found = zoom(trial, previous)
+        else:
+            previous = found = trial
+            a *= _MAX_EXTENSION
+            continue
+        break
+    if found[0] == 0.0:
+        return None, None, None, evaluations
+    return found[0], found[1], found[3], evaluations
+
+
+def minimize_lbfgs(
+    evaluate,
+    x0,
+    *,
+    max_iter,
+    memory,
+    stop,
+    on_iteration=None,
+    first_step=None,
+    ftol=0.0,
+    f_noise=_FLOAT64_NOISE,
+    max_line_search=50,
+):
+    """Minimise ``evaluate(x) -> (f, gradient)`` from ``x0`` with L-BFGS.
+
+    Parameters
+    ----------
+    evaluate : callable
+        The objective and its gradient at a float64 vector ``x`` (a float
+        and a float64 array of ``x``'s shape, the caller's to keep).
+    x0 : ndarray of shape (n,)
+        The start (not modified).
+    max_iter : int
+        Most iterations (accepted steps).
+    memory : int
+        Correction pairs kept.
+    stop : callable
+        ``stop(x, f, gradient) -> bool``: convergence, tested at the start
+        and at every accepted point.
+    on_iteration : callable, default=None
+        ``on_iteration(x, f)`` after every accepted step, before ``stop``.
+    first_step : float, default=None
+        Length of the first trial step along ``-gradient``, in units of the
+        gradient (1: the plain gradient step); None for ``1 / ||gradient||``,
+        a step of unit length.
+    ftol : float
+        Stop when an iteration reduces ``f`` by no more than ``ftol`` relative
+        to ``max(|f|, 1)`` and does not reduce the gradient's norm either.
+        The default stops only where ``f`` no longer decreases at all: near a
+        minimum L-BFGS converges superlinearly, and ``f`` settles to its last
+        digit a few iterations before the gradient meets a tight tolerance.
+    f_noise : float
+        The objective's rounding error relative to ``max(|f|, 1)``: a small
+        multiple of the ``eps`` of the dtype it is computed in.
+    max_line_search : int
+        Most evaluations of one line search.
+
+    Returns
+    -------
+    LBFGSResult
+    """
+    x = np.array(x0, dtype=np.float64)
+    f, g = evaluate(x)
+    nfev = 1
+    if not (math.isfinite(f) and np.all(np.isfinite(g))):
+        return LBFGSResult(
+            x, f, g, 0, nfev, LINE_SEARCH_FAILED, "non-finite objective at the start"
+        )
+    if stop(x, f, g):
+        return LBFGSResult(x, f, g, 0, nfev, CONVERGED, "the start meets the tolerance")
+    history = _Memory(memory)
+    for nit in range(1, max_iter + 1):
+        direction = history.direction(g)
+        if not float(g @ direction) < 0:  # rounding broke the estimate: start it again
+            history = _Memory(memory)
+            direction = -g
+        if history.pairs:
+            step = 1.0
+        elif first_step is not None:
+            step = float(first_step)
+        else:
+            step = 1.0 / max(float(np.linalg.norm(direction)), np.finfo(float).tiny)
+        step, f_new, g_new, evaluations = _line_search(
+            evaluate, x, f, g, direction, step, max_line_search, f_noise * max(abs(f), 1.0)
+        )
+        nfev += evaluations
+        if step is None:
+            return LBFGSResult(
+                x, f, g, nit - 1, nfev, LINE_SEARCH_FAILED, "no step met the Wolfe conditions"
+            )
+        s = step * direction
+        history.update(s, g_new - g)
+        reduction, shrinks = f - f_new, float(g_new @ g_new) < float(g @ g)
+        x, f, g = x + s, f_new, g_new
+        if on_iteration is not None:
+            on_iteration(x, f)
+        if stop(x, f, g):
+            return LBFGSResult(x, f, g, nit, nfev, CONVERGED, "the gradient meets the tolerance")
+        # Where f is down to its rounding error the gradient still shows
+        # progress; neither improving is the noise floor.
+        if reduction <= ftol * max(abs(f), abs(f + reduction), 1.0) and not shrinks:
+            return LBFGSResult(
+                x, f, g, nit, nfev, CONVERGED, "neither f nor the gradient decreases"
+            )
+    return LBFGSResult(x, f, g, max_iter, nfev, MAX_ITER, "max_iter reached")
