@@ -45,8 +45,10 @@ class PreparedProblem:
     sample_weight: np.ndarray  # class weights included
     mask: np.ndarray  # privileged rows
     teacher_logits: np.ndarray | None  # on the privileged rows, aligned to classes
-    # weighted_gram's matrices, by fit_intercept: shared by every candidate.
+    # weighted_gram's matrices, by fit_intercept, and the soft targets, by
+    # temperature: shared by every candidate.
     _grams: dict = field(default_factory=dict, repr=False, compare=False)
+    _soft_targets: dict = field(default_factory=dict, repr=False, compare=False)
 
     def weighted_gram(self, fit_intercept):
         """:func:`skdistill._gram.weighted_gram` of the rows, computed once."""
@@ -62,8 +64,11 @@ class PreparedProblem:
         """
         if self.teacher_logits is None:
             return self.sample_weight, None, None
-        soft_targets = np.zeros((self.y.shape[0], len(self.classes)))
-        soft_targets[self.mask] = softmax_at_temperature(self.teacher_logits, temperature)
+        soft_targets = self._soft_targets.get(temperature)
+        if soft_targets is None:
+            soft_targets = np.zeros((self.y.shape[0], len(self.classes)))
+            soft_targets[self.mask] = softmax_at_temperature(self.teacher_logits, temperature)
+            self._soft_targets[temperature] = soft_targets
         label_weight, teacher_part = row_weights(self.sample_weight, self.mask, teacher_weight)
         return label_weight, teacher_part, soft_targets
 

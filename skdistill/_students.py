@@ -36,6 +36,8 @@ from ._torch_utils import (
 )
 
 LINEAR, TORCH, ESTIMATOR = "linear", "torch", "estimator"
+#: The dtypes X is validated to for prediction (others become float64).
+VALIDATED_DTYPES = [np.float64, np.float32]
 
 
 def student_kind(student):
@@ -199,16 +201,18 @@ class _LogitStudent:
 
     @classmethod
     def predict(cls, estimator, X):
-        scores = cls.decision_function(estimator, X)
+        return cls.labels(estimator, cls.decision_function(estimator, X))
+
+    @staticmethod
+    def labels(estimator, scores):
+        """The predicted class of each row of decision ``scores``."""
         if scores.ndim == 1:
             return estimator.classes_[(scores > 0).astype(int)]
         return estimator.classes_[scores.argmax(axis=1)]
 
     @staticmethod
     def _validated(estimator, X):
-        return validate_data(
-            estimator, X, accept_sparse="csr", reset=False, dtype=[np.float64, np.float32]
-        )
+        return validate_data(estimator, X, accept_sparse="csr", reset=False, dtype=VALIDATED_DTYPES)
 
 
 class LinearStudent(_LogitStudent):
@@ -239,7 +243,11 @@ class LinearStudent(_LogitStudent):
 
     @classmethod
     def decision_function(cls, estimator, X):
-        X = cls._validated(estimator, X)
+        return cls.validated_decision_function(estimator, cls._validated(estimator, X))
+
+    @staticmethod
+    def validated_decision_function(estimator, X):
+        """:meth:`decision_function` of ``X`` validated already (CSR or dense, a float dtype)."""
         # Multiply in X's precision: float32 X times the float64 coef_ would
         # first copy the whole of X to float64.
         with np.errstate(over="ignore", invalid="ignore"):

@@ -35,11 +35,14 @@ def test_reductions_agree(n_classes, dtype):
         )
 
 
-def test_label_operations_agree_and_work_in_place():
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_label_operations_agree_and_work_in_place(order):
+    # numpy's logits are column-major (flat gathers); any other layout works too.
     rng = np.random.RandomState(0)
     values = rng.normal(size=(9, 4))
     y = rng.randint(4, size=9)
     as_np, as_torch = _pair(values)
+    as_np = np.asarray(as_np, order=order)
     assert_array_equal(NumpyOps.take_labels(as_np, y), values[np.arange(9), y])
     assert_array_equal(
         TorchOps.take_labels(as_torch, torch.as_tensor(y)).numpy(), values[np.arange(9), y]

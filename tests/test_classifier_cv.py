@@ -66,6 +66,47 @@ def test_same_scores_and_choice_as_grid_search(n_classes):
     assert_array_equal(search.classes_, refit.classes_)
 
 
+@pytest.mark.parametrize("scoring", [None, "accuracy"])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_accuracy_scores_equal_grid_search_exactly(scoring, weighted, n_classes):
+    # The linear student's accuracy is computed on test rows validated once per
+    # fold (_LinearAccuracy): the same numbers as the estimator's score.
+    X, y, X_star, _, mask, weights = _problem(n_classes)
+    labels = np.array(["ant", "bee", "cat"])[y]
+    teacher = LogisticRegression(max_iter=1000).fit(X_star, labels)
+    fit_params = dict(X_star=X_star, privileged_mask=mask)
+    if weighted:
+        fit_params["sample_weight"] = weights
+    search = DistilledClassifierCV(
+        teacher, teacher_weights=LAMBDAS, temperatures=TEMPERATURES, scoring=scoring, cv=3, **EXACT
+    ).fit(X, labels, **fit_params)
+    reference = _grid_search(
+        DistilledClassifier(teacher, **EXACT), X, labels, 3, scoring, **fit_params
+    )
+    for key in ["mean_test_score"] + [f"split{k}_test_score" for k in range(3)]:
+        assert_array_equal(search.cv_results_[key], reference.cv_results_[key])
+    assert search.best_index_ == reference.best_index_
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("n_classes", [2, 4])
+def test_linear_accuracy_equals_the_estimators_score(dtype, n_classes):
+    import pandas as pd
+
+    from skdistill._classifier_cv import _LinearAccuracy
+
+    X, y, _, _, _, weights = _problem(n_classes)
+    frame = pd.DataFrame(X, columns=[f"f{j}" for j in range(X.shape[1])])
+    model = DistilledClassifier(dtype=dtype).fit(frame[:200], y[:200])
+    test, y_test, w_test = frame[200:], y[200:], weights[200:]
+    score = _LinearAccuracy(test)
+    assert score(model, test, y_test) == model.score(test, y_test)
+    assert score(model, test, y_test, sample_weight=w_test) == model.score(
+        test, y_test, sample_weight=w_test
+    )
+
+
 def test_default_settings_choose_the_same_or_a_tie():
     """float32 and tol=1e-4: warm starts reach the minimum to the solver's tolerance."""
     X, y, X_star, teacher, _, _ = _problem(4, n=600)
