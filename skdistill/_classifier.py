@@ -382,7 +382,7 @@ class DistilledClassifier(TeacherMixin, CallbackSupportMixin, ClassifierMixin, B
         return self._fit_prepared(problem, metadata=metadata)
 
     @with_callbacks
-    def _fit_prepared(self, problem, *, metadata=None):
+    def _fit_prepared(self, problem, *, metadata=None, curvature=None):
         """Train on a :class:`PreparedProblem` with this estimator's teacher weight and temperature.
 
         Everything ``fit`` does after ``_prepare``, so that the
@@ -391,6 +391,9 @@ class DistilledClassifier(TeacherMixin, CallbackSupportMixin, ClassifierMixin, B
         per L-BFGS iteration (``"lbfgs-iter"``) or Adam epoch
         (``"adam-epoch"``), none for a scikit-learn student (a leaf).
         ``metadata`` is what the callbacks get as such (``sample_weight``).
+        ``curvature`` (:class:`skdistill._lbfgs.CurvatureMemory`, L-BFGS
+        only) carries curvature pairs from a neighbouring fit to this one,
+        and this one's on to the next.
         """
         kind = problem.kind
         # What the callbacks see: X as given (what predict takes) and the labels.
@@ -440,6 +443,7 @@ class DistilledClassifier(TeacherMixin, CallbackSupportMixin, ClassifierMixin, B
                 soft_targets,
                 tasks=tasks,
                 gram_of=problem.weighted_gram,
+                curvature=curvature,
             )
         self._store_fitted(kind, **fitted, **state)
         callback_ctx.call_on_fit_task_end(
@@ -549,13 +553,26 @@ class DistilledClassifier(TeacherMixin, CallbackSupportMixin, ClassifierMixin, B
                 "warm_start=False (or clone the estimator) to start afresh."
             )
 
-    def _train(self, X, y, n_classes, label_weight, teacher_part, soft_targets, *, tasks, gram_of):
+    def _train(
+        self,
+        X,
+        y,
+        n_classes,
+        label_weight,
+        teacher_part,
+        soft_targets,
+        *,
+        tasks,
+        gram_of,
+        curvature=None,
+    ):
         """Train a linear or torch student; return its fitted state (nothing is set here).
 
         ``tasks`` (:class:`skdistill._callbacks.IterationTasks` or None)
         reports the iterations or epochs to the callbacks. ``gram_of``
         (``PreparedProblem.weighted_gram``) gives the rows' weighted Gram
-        matrix, from which L-BFGS preconditions the linear student.
+        matrix, from which L-BFGS preconditions the linear student;
+        ``curvature`` is L-BFGS's (see :meth:`_fit_prepared`).
         """
         if soft_targets is not None:
             check_temperature(self.loss, self.temperature, np.dtype(self.dtype))
@@ -614,6 +631,7 @@ class DistilledClassifier(TeacherMixin, CallbackSupportMixin, ClassifierMixin, B
                     preconditioner=self._preconditioner(
                         gram_of, module, X, label_weight, teacher_part, data.total_weight
                     ),
+                    curvature=curvature,
                 )
             else:
                 generator = torch.Generator().manual_seed(

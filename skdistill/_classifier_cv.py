@@ -9,6 +9,7 @@ the solution of the previous one at the same temperature (the objective is
 convex: the same minimum, fewer iterations).
 """
 
+import contextlib
 import copy
 import functools
 from numbers import Integral
@@ -24,10 +25,13 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from ._base import TeacherMixin, atomic_fit, check_sample_weight, select_rows
 from ._callbacks import CallbackSupportMixin, subtask
 from ._classifier import DistilledClassifier
+from ._lbfgs import CurvatureMemory
 from ._losses import LOSSES
 from ._search import candidates, check_grid, fold_scorer, folds, run_search
 from ._students import LINEAR, VALIDATED_DTYPES, LinearStudent
 from ._teacher import TeacherAnswers, align_teacher_columns, classification_logits
+from ._torch_solver import resolve_device
+from ._torch_utils import threads_for_work
 
 #: Parameters handed unchanged to every DistilledClassifier of the search.
 _STUDENT_PARAMS = (
@@ -415,25 +419,44 @@ n_iter_no_change, epsilon, dtype, device, random_state, verbose
             by_temperature.setdefault(params["temperature"], []).append(index)
         scores = np.empty(len(candidate_list))
         labels_only = None
-        for indices in by_temperature.values():
-            previous = None
-            for index in sorted(indices, key=lambda i: candidate_list[i]["teacher_weight"]):
-                params = candidate_list[index]
-                if params["teacher_weight"] == 0 and labels_only is not None:
-                    with subtask(context, self, "candidate", task_id=index, **seen):
-                        scores[index], previous = labels_only
-                    continue
-                estimator = self._candidate(fold, params, previous if warm else None)
-                with subtask(
-                    context, self, "candidate", task_id=index, sub_estimator=estimator, **seen
-                ):
-                    fitted = estimator._fit_prepared(prepared, metadata=metadata)
-                    scores[index] = scorer(fitted, X_test, y_test)
-                if params["teacher_weight"] == 0:
-                    labels_only = (scores[index], fitted)
-                previous = fitted
+        with self._fold_threads(prepared):
+            for indices in by_temperature.values():
+                previous = None
+                # The chain's curvature: each fit starts from the previous one's pairs.
+                curvature = CurvatureMemory() if warm else None
+                for index in sorted(indices, key=lambda i: candidate_list[i]["teacher_weight"]):
+                    params = candidate_list[index]
+                    if params["teacher_weight"] == 0 and labels_only is not None:
+                        with subtask(context, self, "candidate", task_id=index, **seen):
+                            scores[index], previous, pairs = labels_only
+                        if warm:
+                            curvature.pairs = list(pairs)
+                        continue
+                    estimator = self._candidate(fold, params, previous if warm else None)
+                    with subtask(
+                        context, self, "candidate", task_id=index, sub_estimator=estimator, **seen
+                    ):
+                        fitted = estimator._fit_prepared(
+                            prepared, metadata=metadata, curvature=curvature
+                        )
+                        scores[index] = scorer(fitted, X_test, y_test)
+                    if params["teacher_weight"] == 0:
+                        labels_only = (
+                            scores[index],
+                            fitted,
+                            list(curvature.pairs) if warm else None,
+                        )
+                    previous = fitted
         context.call_on_fit_task_end(estimator=self, **seen)
         return scores
+
+    def _fold_threads(self, prepared):
+        """One thread limit for all the linear candidates of a fold (each fit would set its own)."""
+        if prepared.kind != LINEAR:
+            return contextlib.nullcontext()
+        n_classes = len(prepared.classes)
+        n_parameters = (1 if n_classes == 2 else n_classes) * (prepared.X.shape[1] + 1)
+        return threads_for_work(prepared.X.shape[0] * n_parameters, resolve_device(self.device))
 
     @staticmethod
     def _candidate(fold, params, previous):

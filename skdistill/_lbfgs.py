@@ -20,7 +20,7 @@ not give:
 """
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -40,13 +40,27 @@ LINE_SEARCH_FAILED = 2
 
 
 @dataclass
+class CurvatureMemory:
+    """Correction pairs ``(s, y)`` handed from one fit to the next, in the student's parameters.
+
+    A cross-validated search fits a chain of neighbouring objectives (the
+    same rows, the next teacher weight); the curvature one fit learnt is a
+    good first estimate of the next one's, so each fit of the chain starts
+    from the pairs the previous one left here, and leaves its own.
+    """
+
+    pairs: list = field(default_factory=list)
+
+
+@dataclass
 class LBFGSResult:
     """Where :func:`minimize_lbfgs` stopped, and why.
 
     ``status`` is :data:`CONVERGED` (``stop`` held, or neither the
     objective nor the gradient decreases any more), :data:`MAX_ITER`, or
     :data:`LINE_SEARCH_FAILED` (no step along the last direction met the
-    Wolfe conditions: ``x`` is the last accepted point).
+    Wolfe conditions: ``x`` is the last accepted point). ``pairs`` are the
+    correction pairs ``(s, y)`` held at the end, oldest first.
     """
 
     x: np.ndarray
@@ -56,6 +70,7 @@ class LBFGSResult:
     nfev: int
     status: int
     message: str
+    pairs: list = field(default_factory=list)
 
 
 class _Memory:
@@ -207,6 +222,7 @@ def minimize_lbfgs(
     ftol=0.0,
     f_noise=_FLOAT64_NOISE,
     max_line_search=50,
+    initial_pairs=(),
 ):
     """Minimise ``evaluate(x) -> (f, gradient)`` from ``x0`` with L-BFGS.
 
@@ -241,21 +257,31 @@ def minimize_lbfgs(
         multiple of the ``eps`` of the dtype it is computed in.
     max_line_search : int
         Most evaluations of one line search.
+    initial_pairs : sequence of (ndarray, ndarray)
+        Correction pairs ``(s, y)`` to start the inverse-Hessian estimate
+        from (a previous fit's, :class:`CurvatureMemory`), oldest first; those
+        without positive curvature are left out. Then the first step is the
+        quasi-Newton step, of length 1.
 
     Returns
     -------
     LBFGSResult
     """
     x = np.array(x0, dtype=np.float64)
+    history = _Memory(memory)
+    for s, y in initial_pairs:
+        history.update(s, y)
+
+    def result(nit, status, message):
+        pairs = [(s, y) for s, y, _ in history.pairs]
+        return LBFGSResult(x, f, g, nit, nfev, status, message, pairs)
+
     f, g = evaluate(x)
     nfev = 1
     if not (math.isfinite(f) and np.all(np.isfinite(g))):
-        return LBFGSResult(
-            x, f, g, 0, nfev, LINE_SEARCH_FAILED, "non-finite objective at the start"
-        )
+        return result(0, LINE_SEARCH_FAILED, "non-finite objective at the start")
     if stop(x, f, g):
-        return LBFGSResult(x, f, g, 0, nfev, CONVERGED, "the start meets the tolerance")
-    history = _Memory(memory)
+        return result(0, CONVERGED, "the start meets the tolerance")
     for nit in range(1, max_iter + 1):
         direction = history.direction(g)
         if not float(g @ direction) < 0:  # rounding broke the estimate: start it again
@@ -272,9 +298,7 @@ def minimize_lbfgs(
         )
         nfev += evaluations
         if step is None:
-            return LBFGSResult(
-                x, f, g, nit - 1, nfev, LINE_SEARCH_FAILED, "no step met the Wolfe conditions"
-            )
+            return result(nit - 1, LINE_SEARCH_FAILED, "no step met the Wolfe conditions")
         s = step * direction
         history.update(s, g_new - g)
         reduction, shrinks = f - f_new, float(g_new @ g_new) < float(g @ g)
@@ -282,11 +306,9 @@ def minimize_lbfgs(
         if on_iteration is not None:
             on_iteration(x, f)
         if stop(x, f, g):
-            return LBFGSResult(x, f, g, nit, nfev, CONVERGED, "the gradient meets the tolerance")
+            return result(nit, CONVERGED, "the gradient meets the tolerance")
         # Where f is down to its rounding error the gradient still shows
         # progress; neither improving is the noise floor.
         if reduction <= ftol * max(abs(f), abs(f + reduction), 1.0) and not shrinks:
-            return LBFGSResult(
-                x, f, g, nit, nfev, CONVERGED, "neither f nor the gradient decreases"
-            )
-    return LBFGSResult(x, f, g, max_iter, nfev, MAX_ITER, "max_iter reached")
+            return result(nit, CONVERGED, "neither f nor the gradient decreases")
+    return result(max_iter, MAX_ITER, "max_iter reached")

@@ -588,14 +588,27 @@ def _parameter_evaluator(module, data, settings, params):
     return evaluate_parameters
 
 
-def fit_lbfgs(module, data, settings, *, max_iter, tol, verbose, tasks=None, preconditioner=None):
+def fit_lbfgs(
+    module,
+    data,
+    settings,
+    *,
+    max_iter,
+    tol,
+    verbose,
+    tasks=None,
+    preconditioner=None,
+    curvature=None,
+):
     """Full-batch L-BFGS (:func:`skdistill._lbfgs.minimize_lbfgs`) on the module's parameters.
 
     The fit stops at the first point (the start included) where
     ``max |gradient| <= tol`` in the student's own parameters. With a
     ``preconditioner`` (:class:`skdistill._preconditioner.Preconditioner`,
     linear student only) L-BFGS runs on its variables ``theta``, and its
-    first trial step is the plain gradient step there.
+    first trial step is the plain gradient step there. A ``curvature``
+    (:class:`skdistill._lbfgs.CurvatureMemory`) gives the correction pairs
+    to start from and gets this fit's, in the student's parameters.
 
     ``tasks`` (:class:`skdistill._callbacks.IterationTasks`, or None) gets
     one task per iteration: begun at the iteration's first evaluation of the
@@ -619,13 +632,27 @@ def fit_lbfgs(module, data, settings, *, max_iter, tol, verbose, tasks=None, pre
     def parameter_gradient(gradient):
         return gradient if preconditioner is None else preconditioner.parameter_gradient(gradient)
 
+    def x_step(step):  # a step in the parameters, in x (the map is linear)
+        return step if preconditioner is None else preconditioner.theta(step)
+
+    def x_gradient(gradient):
+        return gradient if preconditioner is None else preconditioner.gradient(gradient)
+
+    def mapped_pairs(pairs, map_step, map_gradient):  # all pairs in one product
+        if not pairs:
+            return []
+        steps, gradients = (np.stack(part) for part in zip(*pairs))
+        return list(zip(map_step(steps), map_gradient(gradients)))
+
+    initial_pairs = [] if curvature is None else mapped_pairs(curvature.pairs, x_step, x_gradient)
+
     accepted = [start]  # the parameters of the last accepted point
 
     def evaluate(x):
         if tasks is not None:
             tasks.begin(lambda: module_snapshot(module, accepted[0]))
         loss, grad = evaluate_parameters(to_parameters(x))
-        return loss, grad if preconditioner is None else preconditioner.gradient(grad)
+        return loss, x_gradient(grad)
 
     def gradient_size(gradient):
         return float(np.max(np.abs(parameter_gradient(gradient)))) if gradient.size else 0.0
@@ -654,9 +681,12 @@ def fit_lbfgs(module, data, settings, *, max_iter, tol, verbose, tasks=None, pre
             first_step=None if preconditioner is None else 1.0,
             f_noise=_F_NOISE_EPS * torch.finfo(dtype).eps,
             max_line_search=50,
+            initial_pairs=initial_pairs,
         )
     if not (np.isfinite(result.fun) and np.all(np.isfinite(result.grad))):
         raise _non_finite_error(f"after {result.nit} L-BFGS iterations")
+    if curvature is not None:
+        curvature.pairs = mapped_pairs(result.pairs, to_parameters, parameter_gradient)
     # At a start that meets tol, the parameters stay exactly as they were.
     final = start if result.nit == 0 else to_parameters(result.x)
     if tasks is not None:  # evaluations after the last accepted step, if any
