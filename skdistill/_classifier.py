@@ -45,16 +45,35 @@ class PreparedProblem:
     sample_weight: np.ndarray  # class weights included
     mask: np.ndarray  # privileged rows
     teacher_logits: np.ndarray | None  # on the privileged rows, aligned to classes
-    # weighted_gram's matrices, by fit_intercept, and the soft targets, by
-    # temperature: shared by every candidate.
+    # weighted_gram's matrices, by fit_intercept, the soft targets, by
+    # temperature, and the preconditioners, by their settings: shared by the
+    # candidates.
     _grams: dict = field(default_factory=dict, repr=False, compare=False)
     _soft_targets: dict = field(default_factory=dict, repr=False, compare=False)
+    _preconditioners: dict = field(default_factory=dict, repr=False, compare=False)
 
     def weighted_gram(self, fit_intercept):
         """:func:`skdistill._gram.weighted_gram` of the rows, computed once."""
         if fit_intercept not in self._grams:
             self._grams[fit_intercept] = weighted_gram(self.X, self.sample_weight, fit_intercept)
         return self._grams[fit_intercept]
+
+    def preconditioner(self, fit_intercept, **settings):
+        """:meth:`Preconditioner.build <skdistill._preconditioner.Preconditioner.build>` from
+        :meth:`weighted_gram`, built once per ``settings`` (candidates of one curvature
+        scale share it); None where the Gram matrix is not finite (squares beyond float64).
+        """
+        key = (fit_intercept, *sorted(settings.items()))
+        if key not in self._preconditioners:
+            matrix = self.weighted_gram(fit_intercept)
+            self._preconditioners[key] = (
+                _preconditioner.Preconditioner.build(
+                    matrix, fit_intercept=fit_intercept, **settings
+                )
+                if np.all(np.isfinite(matrix))
+                else None
+            )
+        return self._preconditioners[key]
 
     def candidate(self, teacher_weight, temperature):
         """``(label_weight, teacher_part, soft_targets)`` of one candidate.
@@ -442,7 +461,7 @@ class DistilledClassifier(TeacherMixin, CallbackSupportMixin, ClassifierMixin, B
                 teacher_part,
                 soft_targets,
                 tasks=tasks,
-                gram_of=problem.weighted_gram,
+                preconditioner_of=problem.preconditioner,
                 curvature=curvature,
             )
         self._store_fitted(kind, **fitted, **state)
@@ -563,16 +582,16 @@ class DistilledClassifier(TeacherMixin, CallbackSupportMixin, ClassifierMixin, B
         soft_targets,
         *,
         tasks,
-        gram_of,
+        preconditioner_of,
         curvature=None,
     ):
         """Train a linear or torch student; return its fitted state (nothing is set here).
 
         ``tasks`` (:class:`skdistill._callbacks.IterationTasks` or None)
-        reports the iterations or epochs to the callbacks. ``gram_of``
-        (``PreparedProblem.weighted_gram``) gives the rows' weighted Gram
-        matrix, from which L-BFGS preconditions the linear student;
-        ``curvature`` is L-BFGS's (see :meth:`_fit_prepared`).
+        reports the iterations or epochs to the callbacks.
+        ``preconditioner_of`` (``PreparedProblem.preconditioner``) builds the
+        linear student's change of variables for L-BFGS; ``curvature`` is
+        L-BFGS's (see :meth:`_fit_prepared`).
         """
         if soft_targets is not None:
             check_temperature(self.loss, self.temperature, np.dtype(self.dtype))
@@ -629,7 +648,7 @@ class DistilledClassifier(TeacherMixin, CallbackSupportMixin, ClassifierMixin, B
                     verbose=self.verbose,
                     tasks=tasks,
                     preconditioner=self._preconditioner(
-                        gram_of, module, X, label_weight, teacher_part, data.total_weight
+                        preconditioner_of, module, X, label_weight, teacher_part, data.total_weight
                     ),
                     curvature=curvature,
                 )
@@ -671,18 +690,13 @@ class DistilledClassifier(TeacherMixin, CallbackSupportMixin, ClassifierMixin, B
                 "_optimizer_state": optimizer_state,
             }
 
-    def _preconditioner(self, gram_of, module, X, label_weight, teacher_part, total_weight):
-        """The linear student's change of variables for L-BFGS, or None where it does not pay.
-
-        ``gram_of(fit_intercept)`` gives the rows' weighted Gram matrix
-        (``PreparedProblem.weighted_gram``, computed once per problem).
-        """
+    def _preconditioner(
+        self, preconditioner_of, module, X, label_weight, teacher_part, total_weight
+    ):
+        """The linear student's change of variables for L-BFGS, or None where it does not pay."""
         if not getattr(module, "is_linear_student", False):
             return None
         if not _preconditioner.applies(X.shape[0], X.shape[1], self.fit_intercept):
-            return None
-        matrix = gram_of(self.fit_intercept)
-        if not np.all(np.isfinite(matrix)):  # squares beyond float64
             return None
         n_rows = module.weight.shape[0]
         student_temperature, factor = soft_term_form(self.loss, self.temperature)
@@ -691,12 +705,11 @@ class DistilledClassifier(TeacherMixin, CallbackSupportMixin, ClassifierMixin, B
         )
         if not (np.isfinite(scale) and scale > 0):  # an extreme temperature
             return None
-        return _preconditioner.Preconditioner.build(
-            matrix,
+        return preconditioner_of(
+            self.fit_intercept,
             scale=scale,
             penalty=self.alpha / total_weight,
             n_rows=n_rows,
-            fit_intercept=self.fit_intercept,
             floor=_preconditioner.curvature_floor(np.dtype(self.dtype)),
         )
 

@@ -50,6 +50,13 @@ class CurvatureMemory:
     """
 
     pairs: list = field(default_factory=list)
+    #: How many of the newest pairs (at least one) go on to the next fit:
+    #: older ones describe objectives further back along the chain.
+    size: int = 10
+
+    def newest(self, pairs):
+        """The newest :attr:`size` of ``pairs`` (oldest first)."""
+        return list(pairs[-self.size :])
 
 
 @dataclass

@@ -20,6 +20,7 @@ the candidate's teacher weight or temperature, so a cross-validated search
 computes it once per fold.
 """
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -71,6 +72,23 @@ def curvature_floor(dtype):
     return float(np.sqrt(np.finfo(dtype).eps))
 
 
+@functools.cache
+def _layout(n_rows, n_features, fit_intercept):
+    """Index arrays between flat parameters and the rows of ``coef_a``, each way (read-only).
+
+    ``coef_a.ravel() == parameters[order]``: each row's weights, then its intercept.
+    """
+    width = n_features + int(fit_intercept)
+    order = np.empty((n_rows, width), dtype=np.intp)
+    order[:, :n_features] = np.arange(n_rows * n_features).reshape(n_rows, n_features)
+    if fit_intercept:
+        order[:, -1] = n_rows * n_features + np.arange(n_rows)
+    order = order.ravel()
+    inverse = np.argsort(order)
+    order.flags.writeable = inverse.flags.writeable = False
+    return order, inverse
+
+
 @dataclass
 class Preconditioner:
     """The factor ``L`` of ``P = L L^T`` and its inverse, for coefficients of ``n_rows`` logit rows.
@@ -88,16 +106,7 @@ class Preconditioner:
     fit_intercept: bool
 
     def __post_init__(self):
-        # coef_a.ravel() == parameters[self._order]: each row's weights, then its intercept.
-        width = self.n_features + int(self.fit_intercept)
-        order = np.empty((self.n_rows, width), dtype=np.intp)
-        order[:, : self.n_features] = np.arange(self.n_rows * self.n_features).reshape(
-            self.n_rows, self.n_features
-        )
-        if self.fit_intercept:
-            order[:, -1] = self.n_rows * self.n_features + np.arange(self.n_rows)
-        self._order = order.ravel()
-        self._inverse_order = np.argsort(self._order)
+        self._order, self._inverse_order = _layout(self.n_rows, self.n_features, self.fit_intercept)
 
     @classmethod
     def build(cls, gram, *, scale, penalty, n_rows, fit_intercept, floor):

@@ -5,6 +5,7 @@ student predicts and unpickles without it.
 """
 
 import copy
+import functools
 import math
 import warnings
 from dataclasses import dataclass, field
@@ -93,8 +94,9 @@ def with_zero_logit(outputs, n_classes, ops):
     return outputs
 
 
-def make_linear_module(n_features, n_classes, *, fit_intercept, dtype, device):
-    """Linear softmax student ``z = x W^T + b``; one output column when binary."""
+@functools.cache
+def _linear_logits_class():
+    """The linear student's module class, made once torch is imported."""
     torch = import_torch()
 
     class LinearLogits(torch.nn.Module):
@@ -102,9 +104,8 @@ def make_linear_module(n_features, n_classes, *, fit_intercept, dtype, device):
         # so that alpha = 1 / C holds for two classes as well.
         is_linear_student = True
 
-        def __init__(self):
+        def __init__(self, n_outputs, n_features, *, fit_intercept, dtype, device):
             super().__init__()
-            n_outputs = logit_columns(n_classes)
             self.weight = torch.nn.Parameter(
                 torch.zeros(n_outputs, n_features, dtype=dtype, device=device)
             )
@@ -117,7 +118,18 @@ def make_linear_module(n_features, n_classes, *, fit_intercept, dtype, device):
                 return (X @ self.weight.T) + self.bias
             return torch.addmm(self.bias, X, self.weight.T)
 
-    return LinearLogits()
+    return LinearLogits
+
+
+def make_linear_module(n_features, n_classes, *, fit_intercept, dtype, device):
+    """Linear softmax student ``z = x W^T + b``; one output column when binary."""
+    return _linear_logits_class()(
+        logit_columns(n_classes),
+        n_features,
+        fit_intercept=fit_intercept,
+        dtype=dtype,
+        device=device,
+    )
 
 
 def full_logits(outputs, n_classes):
@@ -588,6 +600,35 @@ def _parameter_evaluator(module, data, settings, params):
     return evaluate_parameters
 
 
+def _numpy_views(params):
+    # CPU float tensors share their memory with numpy arrays: no torch call per tensor.
+    torch = import_torch()
+    return all(p.device.type == "cpu" and p.dtype in (torch.float32, torch.float64) for p in params)
+
+
+def _flat_parameters(params):
+    """The parameters as one flat float64 numpy vector (a copy)."""
+    if _numpy_views(params):
+        return np.concatenate([p.detach().numpy().reshape(-1) for p in params]).astype(np.float64)
+    torch = import_torch()
+    return torch.nn.utils.parameters_to_vector(params).detach().double().cpu().numpy()
+
+
+def _set_flat_parameters(params, vector):
+    """Write the flat float64 ``vector`` into the parameters, in their dtype."""
+    torch = import_torch()
+    if _numpy_views(params):
+        start = 0
+        for p in params:
+            view = p.detach().numpy()  # shares the parameter's memory
+            view[...] = vector[start : start + view.size].reshape(view.shape)
+            start += view.size
+        return
+    torch.nn.utils.vector_to_parameters(
+        torch.as_tensor(vector, dtype=params[0].dtype, device=params[0].device), params
+    )
+
+
 def fit_lbfgs(
     module,
     data,
@@ -623,7 +664,7 @@ def fit_lbfgs(
     device, dtype = params[0].device, params[0].dtype
     history = History()
     evaluate_parameters = _parameter_evaluator(module, data, settings, params)
-    start = torch.nn.utils.parameters_to_vector(params).detach().double().cpu().numpy()
+    start = _flat_parameters(params)
 
     # L-BFGS runs on x: the parameters themselves, or theta under a preconditioner.
     def to_parameters(x):
@@ -686,12 +727,13 @@ def fit_lbfgs(
     if not (np.isfinite(result.fun) and np.all(np.isfinite(result.grad))):
         raise _non_finite_error(f"after {result.nit} L-BFGS iterations")
     if curvature is not None:
-        curvature.pairs = mapped_pairs(result.pairs, to_parameters, parameter_gradient)
+        newest = curvature.newest(result.pairs)
+        curvature.pairs = mapped_pairs(newest, to_parameters, parameter_gradient)
     # At a start that meets tol, the parameters stay exactly as they were.
     final = start if result.nit == 0 else to_parameters(result.x)
     if tasks is not None:  # evaluations after the last accepted step, if any
         tasks.end(lambda: module_snapshot(module, final))
-    torch.nn.utils.vector_to_parameters(torch.as_tensor(final, dtype=dtype, device=device), params)
+    _set_flat_parameters(params, final)
     history.n_iter = max(result.nit, 1)
     if not history.loss_curve:
         history.loss_curve.append(float(result.fun))
