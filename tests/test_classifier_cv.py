@@ -276,3 +276,26 @@ def test_empty_folds_and_unaligned_teacher_classes_are_clear_errors():
     with pytest.raises(ValueError, match=r"teacher\.classes_") as from_single:
         single.fit(X, y, X_star=X_star)
     assert str(from_search.value) == str(from_single.value)
+
+
+def test_each_candidate_starts_from_its_chains_curvature(monkeypatch):
+    from skdistill import _torch_solver
+
+    fit_lbfgs, seen = _torch_solver.fit_lbfgs, []
+
+    def spy(*args, curvature=None, **kwargs):
+        seen.append(None if curvature is None else len(curvature.pairs))
+        return fit_lbfgs(*args, curvature=curvature, **kwargs)
+
+    monkeypatch.setattr(_torch_solver, "fit_lbfgs", spy)
+    X, y, X_star, teacher, _, _ = _problem(3)
+    DistilledClassifierCV(
+        teacher, teacher_weights=[0.0, 0.5, 1.0], temperatures=[1.0, 2.0], cv=2
+    ).fit(X, y, X_star=X_star)
+    # Per fold: lambda = 0 cold, then 0.5 and 1 at T = 1 and (from lambda = 0's
+    # pairs) at T = 2; the refit on all rows is a plain cold fit.
+    assert len(seen) == 2 * 5 + 1
+    for fold in (seen[:5], seen[5:10]):
+        assert fold[0] == 0
+        assert all(count > 0 for count in fold[1:])
+    assert seen[-1] is None

@@ -241,3 +241,40 @@ def test_an_objective_in_float32_stops_at_its_noise_floor_without_burning_evalua
     assert result.nit < 200
     assert result.nfev <= 3 * result.nit + 60
     assert_allclose(result.x, np.linalg.solve(A, b), rtol=1e-3)
+
+
+def test_initial_pairs_of_the_exact_hessian_give_the_newton_step():
+    # n pairs (s, A s) of A-conjugate steps (A's eigenvectors) make H = A^{-1}
+    # exactly (BFGS's hereditary property): the first quasi-Newton step lands on
+    # the minimum of the quadratic.
+    A, b, evaluate = quadratic(3, 5)
+    steps = np.linalg.eigh(A)[1].T
+    pairs = [(s, A @ s) for s in steps]
+    result = minimize_lbfgs(
+        evaluate,
+        np.zeros(5),
+        max_iter=10,
+        memory=10,
+        stop=gradient_below(1e-9),
+        initial_pairs=pairs,
+    )
+    assert (result.nit, result.nfev) == (1, 2)
+    assert_allclose(result.x, np.linalg.solve(A, b), rtol=1e-9)
+    assert len(result.pairs) == 6  # the five given and the iteration's own
+
+
+def test_pairs_without_positive_curvature_are_left_out_of_the_initial_ones():
+    _, _, evaluate = quadratic(3, 5)
+    bad = [(np.ones(5), -np.ones(5))]
+    result = minimize_lbfgs(
+        evaluate, np.zeros(5), max_iter=0, memory=10, stop=gradient_below(0.0), initial_pairs=bad
+    )
+    assert result.pairs == []
+
+
+def test_curvature_memory_keeps_the_newest_pairs():
+    from skdistill._lbfgs import CurvatureMemory
+
+    memory = CurvatureMemory(size=2)
+    pairs = [(np.full(2, k), np.full(2, k)) for k in range(5)]
+    assert [int(s[0]) for s, _ in memory.newest(pairs)] == [3, 4]
