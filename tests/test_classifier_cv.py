@@ -299,3 +299,25 @@ def test_each_candidate_starts_from_its_chains_curvature(monkeypatch):
         assert fold[0] == 0
         assert all(count > 0 for count in fold[1:])
     assert seen[-1] is None
+
+
+def test_a_chain_starts_from_the_secant_through_its_last_two_solutions():
+    from skdistill._classifier_cv import DistilledClassifierCV as CV
+
+    fold = DistilledClassifier(dtype="float64")
+    X, y, _, _, _, _ = _problem(3)
+    first = DistilledClassifier(dtype="float64", alpha=1.0).fit(X, y)
+    second = DistilledClassifier(dtype="float64", alpha=2.0).fit(X, y)
+    path = [(0.0, first), (0.25, second)]
+    start = CV._candidate(fold, {"teacher_weight": 0.75, "temperature": 1.0}, path)
+    assert start.warm_start and start.teacher_weight == 0.75
+    assert_allclose(start.coef_, second.coef_ + 2.0 * (second.coef_ - first.coef_), rtol=1e-15)
+    assert_allclose(
+        start.intercept_, second.intercept_ + 2.0 * (second.intercept_ - first.intercept_)
+    )
+    # One solution: its own; the same weight twice (a repeated grid value): no secant.
+    assert_array_equal(CV._candidate(fold, {"teacher_weight": 0.5}, path[:1]).coef_, first.coef_)
+    repeated = [(0.25, first), (0.25, second)]
+    assert_array_equal(CV._candidate(fold, {"teacher_weight": 0.5}, repeated).coef_, second.coef_)
+    assert not hasattr(CV._candidate(fold, {"teacher_weight": 0.5}, []), "coef_")
+    assert not fold.warm_start  # the prepared fold is never changed
