@@ -87,9 +87,17 @@ class NumpyOps:
         return array
 
     @staticmethod
-    def affine(X, weight, bias):
-        """``X @ weight.T + bias``, column-major."""
-        return (weight @ X.T).T + bias
+    def affine(X, weight, bias, X_transposed=None):
+        """``X @ weight.T + bias``, column-major.
+
+        ``X_transposed``, a C-contiguous copy of ``X.T`` when given, makes the
+        product one plain matrix product (several times faster for small ``X``).
+        """
+        if X_transposed is None:
+            return (weight @ X.T).T + bias
+        outputs = weight @ X_transposed
+        outputs += bias[:, None]
+        return outputs.T
 
     @staticmethod
     def prepend_zero_column(array):
@@ -163,8 +171,8 @@ class TorchOps:
         return tensor.scatter_add_(1, index, cls._torch().full_like(index, -1, dtype=tensor.dtype))
 
     @classmethod
-    def affine(cls, X, weight, bias):
-        """``X @ weight.T + bias``; one fused product for dense ``X``."""
+    def affine(cls, X, weight, bias, X_transposed=None):
+        """``X @ weight.T + bias``; one fused product for dense ``X`` (``X_transposed`` unused)."""
         torch = cls._torch()
         if X.layout == torch.strided:
             return torch.addmm(bias, X, weight.T)

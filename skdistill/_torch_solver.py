@@ -404,12 +404,13 @@ def _accumulate_linear_block(weight, bias, batch, X_transposed, settings, n_clas
     """Add one block's data-loss gradient to ``gradients`` (weight, bias); return its loss.
 
     The loss is the block's negated, unnormalised sum of ``docs/theory.md``; ``X_transposed``
-    is the CSR transpose of a sparse block (``None`` for dense ``X``). Tensors
-    or numpy arrays alike (:mod:`skdistill._array_ops`).
+    is the block's transpose, CSR for a sparse tensor and a C-contiguous copy for a
+    numpy array (``None`` for a dense tensor). Tensors or numpy arrays alike
+    (:mod:`skdistill._array_ops`).
     """
     ops = array_ops(weight)
     grad_weight, grad_bias = gradients
-    outputs = ops.affine(batch.X, weight, bias)
+    outputs = ops.affine(batch.X, weight, bias, X_transposed)
     loss, grad = settings.data_loss_and_gradient(with_zero_logit(outputs, n_classes, ops), batch)
     if grad.shape[1] != outputs.shape[1]:
         grad = grad[:, 1:]  # the binary [0, z] layout: only z is a parameter
@@ -503,6 +504,8 @@ def _numpy_linear_evaluator(module, data, settings):
         arrays.soft_targets = np.asfortranarray(arrays.soft_targets)
     weight, bias = module.weight, module.bias
     dtype = arrays.X.dtype
+    # Both products with X run faster on a C-contiguous copy of X^T (NumpyOps.affine).
+    X_transposed = np.ascontiguousarray(arrays.X.T)
     shape, n_weights = tuple(weight.shape), weight.numel()
     fixed_bias = None if bias.requires_grad else bias.detach().numpy()
 
@@ -514,7 +517,12 @@ def _numpy_linear_evaluator(module, data, settings):
         # its error; numpy's warnings on the way would only add noise.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             loss, grad_weight, grad_bias = _linear_objective(
-                coef, intercept, arrays, settings, block=arrays.X.shape[0]
+                coef,
+                intercept,
+                arrays,
+                settings,
+                block=arrays.X.shape[0],
+                X_transposed=X_transposed,
             )
         parts = [grad_weight.reshape(-1)] + ([grad_bias] if fixed_bias is None else [])
         return float(loss), np.concatenate(parts).astype(np.float64)

@@ -82,3 +82,21 @@ def test_subnormals_are_flushed_in_place(ops, convert, dtype):
     array = convert(values.copy())
     assert ops.flush_subnormals_(array) is array
     assert_array_equal(np.asarray(array), [[0.0, 0.0, tiny, 1.0, 0.0]])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_affine_is_column_major_and_the_same_from_the_transposed_copy(dtype):
+    rng = np.random.RandomState(3)
+    X = rng.normal(size=(50, 6)).astype(dtype)
+    weight, bias = rng.normal(size=(3, 6)).astype(dtype), rng.normal(size=3).astype(dtype)
+    expected = X.astype(np.float64) @ weight.T.astype(np.float64) + bias
+    plain = NumpyOps.affine(X, weight, bias)
+    from_copy = NumpyOps.affine(X, weight, bias, np.ascontiguousarray(X.T))
+    tolerance = 1e-5 if dtype == np.float32 else 1e-12
+    for outputs in (plain, from_copy):
+        assert outputs.flags.f_contiguous and outputs.dtype == dtype
+        assert_allclose(outputs, expected, rtol=tolerance, atol=tolerance)
+    torch_outputs = TorchOps.affine(
+        torch.as_tensor(X), torch.as_tensor(weight), torch.as_tensor(bias)
+    )
+    assert_allclose(torch_outputs.numpy(), expected, rtol=tolerance, atol=tolerance)
