@@ -411,8 +411,8 @@ class DistilledClassifier(TeacherMixin, CallbackSupportMixin, ClassifierMixin, B
         (``"adam-epoch"``), none for a scikit-learn student (a leaf).
         ``metadata`` is what the callbacks get as such (``sample_weight``).
         ``curvature`` (:class:`skdistill._lbfgs.CurvatureMemory`, L-BFGS
-        only) carries curvature pairs from a neighbouring fit to this one,
-        and this one's on to the next.
+        only) carries curvature pairs, and the change of variables they are
+        in, from a neighbouring fit to this one, and this one's on to the next.
         """
         kind = problem.kind
         # What the callbacks see: X as given (what predict takes) and the labels.
@@ -647,8 +647,17 @@ class DistilledClassifier(TeacherMixin, CallbackSupportMixin, ClassifierMixin, B
                     tol=self.tol,
                     verbose=self.verbose,
                     tasks=tasks,
-                    preconditioner=self._preconditioner(
-                        preconditioner_of, module, X, label_weight, teacher_part, data.total_weight
+                    preconditioner=(
+                        curvature.variables
+                        if curvature is not None and curvature.chosen
+                        else self._preconditioner(
+                            preconditioner_of,
+                            module,
+                            X,
+                            label_weight,
+                            teacher_part,
+                            data.total_weight,
+                        )
                     ),
                     curvature=curvature,
                 )

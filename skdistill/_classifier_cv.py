@@ -436,7 +436,7 @@ n_iter_no_change, epsilon, dtype, device, random_state, verbose
                         with subtask(context, self, "candidate", task_id=index, **seen):
                             scores[index], fitted, pairs = labels_only
                         if warm:
-                            path, curvature.pairs = [(0.0, fitted)], list(pairs)
+                            path, curvature = [(0.0, fitted)], pairs.copy()
                         continue
                     estimator = self._candidate(fold, params, path)
                     with subtask(
@@ -450,7 +450,7 @@ n_iter_no_change, epsilon, dtype, device, random_state, verbose
                         labels_only = (
                             scores[index],
                             fitted,
-                            list(curvature.pairs) if warm else None,
+                            curvature.copy() if warm else None,
                         )
                     if warm:
                         path.append((params["teacher_weight"], fitted))

@@ -41,15 +41,20 @@ LINE_SEARCH_FAILED = 2
 
 @dataclass
 class CurvatureMemory:
-    """Correction pairs ``(s, y)`` handed from one fit to the next, in the student's parameters.
+    """What one fit of a chain hands to the next: its correction pairs and their variables.
 
     A cross-validated search fits a chain of neighbouring objectives (the
     same rows, the next teacher weight); the curvature one fit learnt is a
-    good first estimate of the next one's, so each fit of the chain starts
-    from the pairs the previous one left here, and leaves its own.
+    good first estimate of the next one's. The chain's first fit chooses the
+    change of variables (:mod:`skdistill._preconditioner`, or None for the
+    parameters themselves) and every later fit keeps it, so the pairs, kept
+    in those variables, stay valid from fit to fit.
     """
 
     pairs: list = field(default_factory=list)
+    #: The change of variables of the chain, once its first fit has chosen it.
+    variables: object = None
+    chosen: bool = False
     #: How many of the newest pairs (at least one) go on to the next fit:
     #: older ones describe objectives further back along the chain.
     size: int = 10
@@ -57,6 +62,10 @@ class CurvatureMemory:
     def newest(self, pairs):
         """The newest :attr:`size` of ``pairs`` (oldest first)."""
         return list(pairs[-self.size :])
+
+    def copy(self):
+        """An independent memory holding the same pairs and variables."""
+        return CurvatureMemory(list(self.pairs), self.variables, self.chosen, self.size)
 
 
 @dataclass

@@ -137,31 +137,24 @@ class Preconditioner:
         inverse = unit_inverse * scaling[None, :]
         return cls(factor, inverse, n_rows, n_features, fit_intercept)
 
-    # Every map takes one flat vector, or a stack of them along the leading axes.
     def _as_matrix(self, parameters):
-        return parameters[..., self._order].reshape(*parameters.shape[:-1], self.n_rows, -1)
+        return parameters[self._order].reshape(self.n_rows, -1)
 
     def _as_parameters(self, matrix):
-        flat = matrix.reshape(*matrix.shape[:-2], -1)
-        return flat[..., self._inverse_order]
-
-    def _as_theta(self, theta):
-        return theta.reshape(*theta.shape[:-1], self.n_rows, -1)
+        return matrix.reshape(-1)[self._inverse_order]
 
     def parameters(self, theta):
         """The student's flat parameters at ``theta`` (``coef_a = theta L^{-1}``)."""
-        return self._as_parameters(self._as_theta(theta) @ self.inverse)
+        return self._as_parameters(theta.reshape(self.n_rows, -1) @ self.inverse)
 
     def theta(self, parameters):
         """The point ``theta = coef_a L`` of the student's flat ``parameters``."""
-        matrix = self._as_matrix(parameters) @ self.factor
-        return matrix.reshape(*matrix.shape[:-2], -1)
+        return (self._as_matrix(parameters) @ self.factor).reshape(-1)
 
     def gradient(self, parameter_gradient):
         """The gradient with respect to ``theta``: ``g_coef_a L^{-T}``."""
-        matrix = self._as_matrix(parameter_gradient) @ self.inverse.T
-        return matrix.reshape(*matrix.shape[:-2], -1)
+        return (self._as_matrix(parameter_gradient) @ self.inverse.T).reshape(-1)
 
     def parameter_gradient(self, theta_gradient):
         """The gradient with respect to the student's flat parameters, from that in ``theta``."""
-        return self._as_parameters(self._as_theta(theta_gradient) @ self.factor.T)
+        return self._as_parameters(theta_gradient.reshape(self.n_rows, -1) @ self.factor.T)

@@ -657,7 +657,7 @@ def fit_lbfgs(
     linear student only) L-BFGS runs on its variables ``theta``, and its
     first trial step is the plain gradient step there. A ``curvature``
     (:class:`skdistill._lbfgs.CurvatureMemory`) gives the correction pairs
-    to start from and gets this fit's, in the student's parameters.
+    to start from, when they are in this fit's variables, and gets this fit's.
 
     ``tasks`` (:class:`skdistill._callbacks.IterationTasks`, or None) gets
     one task per iteration: begun at the iteration's first evaluation of the
@@ -681,19 +681,10 @@ def fit_lbfgs(
     def parameter_gradient(gradient):
         return gradient if preconditioner is None else preconditioner.parameter_gradient(gradient)
 
-    def x_step(step):  # a step in the parameters, in x (the map is linear)
-        return step if preconditioner is None else preconditioner.theta(step)
-
-    def x_gradient(gradient):
-        return gradient if preconditioner is None else preconditioner.gradient(gradient)
-
-    def mapped_pairs(pairs, map_step, map_gradient):  # all pairs in one product
-        if not pairs:
-            return []
-        steps, gradients = (np.stack(part) for part in zip(*pairs))
-        return list(zip(map_step(steps), map_gradient(gradients)))
-
-    initial_pairs = [] if curvature is None else mapped_pairs(curvature.pairs, x_step, x_gradient)
+    # A chain's pairs are in its variables (CurvatureMemory); others start afresh.
+    initial_pairs = (
+        curvature.pairs if curvature is not None and curvature.variables is preconditioner else []
+    )
 
     accepted = [start]  # the parameters of the last accepted point
 
@@ -701,7 +692,7 @@ def fit_lbfgs(
         if tasks is not None:
             tasks.begin(lambda: module_snapshot(module, accepted[0]))
         loss, grad = evaluate_parameters(to_parameters(x))
-        return loss, x_gradient(grad)
+        return loss, grad if preconditioner is None else preconditioner.gradient(grad)
 
     def gradient_size(gradient):
         return float(np.max(np.abs(parameter_gradient(gradient)))) if gradient.size else 0.0
@@ -735,8 +726,8 @@ def fit_lbfgs(
     if not (np.isfinite(result.fun) and np.all(np.isfinite(result.grad))):
         raise _non_finite_error(f"after {result.nit} L-BFGS iterations")
     if curvature is not None:
-        newest = curvature.newest(result.pairs)
-        curvature.pairs = mapped_pairs(newest, to_parameters, parameter_gradient)
+        curvature.pairs = curvature.newest(result.pairs)
+        curvature.variables, curvature.chosen = preconditioner, True
     # At a start that meets tol, the parameters stay exactly as they were.
     final = start if result.nit == 0 else to_parameters(result.x)
     if tasks is not None:  # evaluations after the last accepted step, if any
