@@ -3,7 +3,8 @@
 Every table measures the baseline and skdistill in the same run and prints ratios:
 
 1. DistilledClassifierCV against GridSearchCV(DistilledClassifier) on 3000 x 20 rows,
-   K = 4, a 4 x 3 grid and 5 folds (goal: ratio <= 0.35, the same choice);
+   K = 4, a 4 x 3 grid and 5 folds, medians of 3 alternating runs of each per repeat
+   (goal: ratio <= 0.35, the same choice);
 2. DistilledRegressorCV against GridSearchCV(DistilledRegressor) over 41 lambda values
    x 5 folds on 20000 x 50 (goal: ratio <= 0.2, the same choice), and the lambda path's
    cost in single fits;
@@ -44,6 +45,22 @@ def _timed(function):
     return result, time.perf_counter() - wall, time.process_time() - cpu
 
 
+def _median_runs(first, second, runs):
+    """``(result, median wall, median cpu)`` of ``runs`` alternating runs of each function."""
+    timings = ([], [])
+    for _ in range(runs):
+        for function, timing in zip((first, second), timings):
+            timing.append(_timed(function))
+    return tuple(
+        (
+            timing[-1][0],
+            float(np.median([t[1] for t in timing])),
+            float(np.median([t[2] for t in timing])),
+        )
+        for timing in timings
+    )
+
+
 def _grid_search(estimator, grid, X, y, **fit_params):
     with sklearn.config_context(enable_metadata_routing=True):
         estimator = estimator.set_fit_request(**{name: True for name in fit_params})
@@ -76,19 +93,20 @@ def classifier_search(repeats):
     _header("DistilledClassifierCV against GridSearchCV: 3000 x 20, K = 4, 4 x 3 grid, 5 folds")
     ratios = []
     for repeat in range(repeats):
-        search, wall_ours, cpu_ours = _timed(
+        # One run of ours is about 0.2 s, where one scheduling hiccup of this shared
+        # machine shows: medians of 3 runs of each, alternating.
+        (search, wall_ours, cpu_ours), (reference, wall_grid, cpu_grid) = _median_runs(
             lambda: DistilledClassifierCV(
                 teacher, teacher_weights=weights, temperatures=temperatures
-            ).fit(X, y, X_star=X_star)
-        )
-        reference, wall_grid, cpu_grid = _timed(
+            ).fit(X, y, X_star=X_star),
             lambda: _grid_search(
                 DistilledClassifier(teacher),
                 {"teacher_weight": weights, "temperature": temperatures},
                 X,
                 y,
                 X_star=X_star,
-            )
+            ),
+            runs=3,
         )
         ratios.append(
             _search_rows(
@@ -216,9 +234,13 @@ def shared_machine(repeats, samples=5):
 def _verdict(ratios, goal):
     walls = [r[0] for r in ratios]
     cpus = [r[1] for r in ratios]
+    met = sum(min(wall, cpu) <= goal for wall, cpu in zip(walls, cpus))
+    verdict = (
+        "meets the goal" if met == len(ratios) else f"meets the goal in {met} of {len(ratios)}"
+    )
     print(
         f"ratio wall {min(walls):.3f}-{max(walls):.3f}, cpu {min(cpus):.3f}-{max(cpus):.3f} "
-        f"(goal <= {goal}): {'meets' if max(min(walls), min(cpus)) <= goal else 'misses'} the goal"
+        f"(goal <= {goal}): {verdict}"
     )
 
 

@@ -476,7 +476,9 @@ n_iter_no_change, epsilon, dtype, device, random_state, verbose
         minima, which the fit then corrects (the same minimum, fewer iterations).
         """
         estimator = copy.copy(fold)
-        estimator.set_params(**params)
+        # Our own candidate's values of two parameters that fold has: set_params would
+        # only check that again, at a tenth of a millisecond per candidate.
+        estimator.__dict__.update(params)
         if path:
             weight, last = path[-1]
             coef, intercept = last.coef_, last.intercept_
@@ -485,8 +487,7 @@ n_iter_no_change, epsilon, dtype, device, random_state, verbose
                 ratio = (params["teacher_weight"] - weight) / (weight - before_weight)
                 coef = coef + ratio * (coef - before.coef_)
                 intercept = intercept + ratio * (intercept - before.intercept_)
-            estimator.set_params(warm_start=True)
-            estimator.__dict__.update(coef_=coef, intercept_=intercept)
+            estimator.__dict__.update(warm_start=True, coef_=coef, intercept_=intercept)
         return estimator
 
     def predict(self, X):
