@@ -79,7 +79,9 @@ class PreparedProblem:
         """``(label_weight, teacher_part, soft_targets)`` of one candidate.
 
         Without teacher answers the labels carry every row's weight and the
-        other two are None.
+        other two are None. The soft targets are shared by the candidates of
+        their temperature (and the training tensors may share their memory):
+        nothing downstream writes to them.
         """
         if self.teacher_logits is None:
             return self.sample_weight, None, None

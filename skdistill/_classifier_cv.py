@@ -56,6 +56,21 @@ _STUDENT_PARAMS = (
 )
 
 
+#: The secant start goes at most this many times the last step of the chain
+#: beyond its last solution: further out, the fits' own tolerance-level errors,
+#: multiplied by the ratio, would outweigh what the secant predicts.
+_MAX_SECANT_RATIO = 2.0
+
+
+def _secant_ratio(path, teacher_weight):
+    """How far past the last solution of ``path`` the secant start goes, in its last step; 0: none."""
+    if len(path) < 2 or path[-2][0] == path[-1][0]:
+        return 0.0
+    (before, _), (last, _) = path[-2:]
+    ratio = (teacher_weight - last) / (last - before)
+    return ratio if 0 < ratio <= _MAX_SECANT_RATIO else 0.0
+
+
 class _LinearAccuracy:
     """The accuracy of linear students on one fold's test rows, validated once for all.
 
@@ -64,8 +79,10 @@ class _LinearAccuracy:
     validating the same rows again for every candidate.
     """
 
-    def __init__(self, X_test):
-        self._X = check_array(X_test, accept_sparse="csr", dtype=VALIDATED_DTYPES)
+    def __init__(self, X_test, estimator):
+        self._X = check_array(
+            X_test, accept_sparse="csr", dtype=VALIDATED_DTYPES, input_name="X", estimator=estimator
+        )
 
     def __call__(self, estimator, X, y, sample_weight=None):
         scores = LinearStudent.validated_decision_function(estimator, self._X)
@@ -414,7 +431,7 @@ n_iter_no_change, epsilon, dtype, device, random_state, verbose
             problem["sample_weight"][train],
         )
         if prepared.kind == LINEAR and self.scoring in (None, "accuracy"):
-            scorer = _LinearAccuracy(X_test)
+            scorer = _LinearAccuracy(X_test, fold)
         scorer = fold_scorer(
             scorer, problem["sample_weight"][test] if problem["weighted"] else None
         )
@@ -482,9 +499,9 @@ n_iter_no_change, epsilon, dtype, device, random_state, verbose
         if path:
             weight, last = path[-1]
             coef, intercept = last.coef_, last.intercept_
-            if len(path) >= 2 and path[-2][0] != weight:
-                before_weight, before = path[-2]
-                ratio = (params["teacher_weight"] - weight) / (weight - before_weight)
+            ratio = _secant_ratio(path, params["teacher_weight"])
+            if ratio:
+                before = path[-2][1]
                 coef = coef + ratio * (coef - before.coef_)
                 intercept = intercept + ratio * (intercept - before.intercept_)
             estimator.__dict__.update(warm_start=True, coef_=coef, intercept_=intercept)

@@ -55,13 +55,13 @@ class CurvatureMemory:
     #: The change of variables of the chain, once its first fit has chosen it.
     variables: object = None
     chosen: bool = False
-    #: How many of the newest pairs (at least one) go on to the next fit:
+    #: How many of the newest pairs go on to the next fit:
     #: older ones describe objectives further back along the chain.
     size: int = 10
 
     def newest(self, pairs):
         """The newest :attr:`size` of ``pairs`` (oldest first)."""
-        return list(pairs[-self.size :])
+        return list(pairs[max(len(pairs) - self.size, 0) :])
 
     def copy(self):
         """An independent memory holding the same pairs and variables."""
@@ -74,8 +74,9 @@ class LBFGSResult:
 
     ``status`` is :data:`CONVERGED` (``stop`` held, or neither the
     objective nor the gradient decreases any more), :data:`MAX_ITER`, or
-    :data:`LINE_SEARCH_FAILED` (no step along the last direction met the
-    Wolfe conditions: ``x`` is the last accepted point). ``pairs`` are the
+    :data:`LINE_SEARCH_FAILED` (no step met the Wolfe conditions along the
+    last direction, nor along the gradient once the estimate was dropped:
+    ``x`` is the last accepted point). ``pairs`` are the
     correction pairs ``(s, y)`` held at the end, oldest first.
     """
 
@@ -150,8 +151,9 @@ def _line_search(evaluate, x, f0, g0, direction, step, max_evaluations, f_noise)
     Returns ``(step, f, g, evaluations)``. When ``max_evaluations``
     evaluations meet the conditions nowhere, the step is the one of lowest
     objective that meets sufficient decrease, if any (L-BFGS keeps its pair
-    only if its curvature is positive), else None. A non-finite objective
-    counts as too long a step.
+    only if its curvature is positive), else None; None at once for a
+    direction that does not descend. A non-finite objective or slope counts
+    as too long a step.
 
     Where the objective changes by less than ``f_noise`` (its rounding
     error), sufficient decrease says nothing: a step is also accepted on its
@@ -160,11 +162,13 @@ def _line_search(evaluate, x, f0, g0, direction, step, max_evaluations, f_noise)
     """
     slope0 = float(g0 @ direction)
     evaluations = 0
+    if not slope0 < 0:
+        return None, None, None, evaluations
     # Steps closer than this give the same x once rounded.
     resolution = (
         np.finfo(float).eps
         * float(np.max(np.abs(x), initial=1.0))
-        / max(float(np.max(np.abs(direction))), np.finfo(float).tiny)
+        / max(float(np.max(np.abs(direction), initial=0.0)), np.finfo(float).tiny)
     )
 
     def trial_at(a):
@@ -175,11 +179,16 @@ def _line_search(evaluate, x, f0, g0, direction, step, max_evaluations, f_noise)
         return a, f, float(g @ direction), g
 
     def decreases(trial):
-        return math.isfinite(trial[1]) and trial[1] <= f0 + _SUFFICIENT_DECREASE * trial[0] * slope0
+        a, f, slope, _ = trial
+        return (
+            math.isfinite(f)
+            and math.isfinite(slope)
+            and f <= f0 + _SUFFICIENT_DECREASE * a * slope0
+        )
 
     def acceptable(trial):
         a, f, slope, _ = trial
-        if not math.isfinite(f):
+        if not (math.isfinite(f) and math.isfinite(slope)):
             return False
         if abs(slope) <= -_CURVATURE * slope0 and decreases(trial):
             return True  # strong Wolfe
@@ -224,6 +233,11 @@ def _line_search(evaluate, x, f0, g0, direction, step, max_evaluations, f_noise)
     if found[0] == 0.0:
         return None, None, None, evaluations
     return found[0], found[1], found[3], evaluations
+
+
+def _unit_length(direction):
+    """The step along ``direction`` of length one."""
+    return 1.0 / max(float(np.linalg.norm(direction)), np.finfo(float).tiny)
 
 
 def minimize_lbfgs(
@@ -308,11 +322,21 @@ def minimize_lbfgs(
         elif first_step is not None:
             step = float(first_step)
         else:
-            step = 1.0 / max(float(np.linalg.norm(direction)), np.finfo(float).tiny)
+            step = _unit_length(direction)
         step, f_new, g_new, evaluations = _line_search(
             evaluate, x, f, g, direction, step, max_line_search, f_noise * max(abs(f), 1.0)
         )
         nfev += evaluations
+        if step is None and history.pairs:
+            # The estimate (perhaps another objective's pairs) led nowhere: as
+            # L-BFGS-B does, drop it and try the gradient direction once more.
+            history = _Memory(memory)
+            direction = -g
+            step = first_step if first_step is not None else _unit_length(direction)
+            step, f_new, g_new, evaluations = _line_search(
+                evaluate, x, f, g, direction, step, max_line_search, f_noise * max(abs(f), 1.0)
+            )
+            nfev += evaluations
         if step is None:
             return result(nit - 1, LINE_SEARCH_FAILED, "no step met the Wolfe conditions")
         s = step * direction

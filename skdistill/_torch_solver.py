@@ -682,9 +682,9 @@ def fit_lbfgs(
         return gradient if preconditioner is None else preconditioner.parameter_gradient(gradient)
 
     # A chain's pairs are in its variables (CurvatureMemory); others start afresh.
-    initial_pairs = (
-        curvature.pairs if curvature is not None and curvature.variables is preconditioner else []
-    )
+    initial_pairs = []
+    if curvature is not None and curvature.variables is preconditioner:
+        initial_pairs = [(s, y) for s, y in curvature.pairs if s.shape == start.shape]
 
     accepted = [start]  # the parameters of the last accepted point
 

@@ -100,7 +100,7 @@ def test_linear_accuracy_equals_the_estimators_score(dtype, n_classes):
     frame = pd.DataFrame(X, columns=[f"f{j}" for j in range(X.shape[1])])
     model = DistilledClassifier(dtype=dtype).fit(frame[:200], y[:200])
     test, y_test, w_test = frame[200:], y[200:], weights[200:]
-    score = _LinearAccuracy(test)
+    score = _LinearAccuracy(test, model)
     assert score(model, test, y_test) == model.score(test, y_test)
     assert score(model, test, y_test, sample_weight=w_test) == model.score(
         test, y_test, sample_weight=w_test
@@ -320,4 +320,7 @@ def test_a_chain_starts_from_the_secant_through_its_last_two_solutions():
     repeated = [(0.25, first), (0.25, second)]
     assert_array_equal(CV._candidate(fold, {"teacher_weight": 0.5}, repeated).coef_, second.coef_)
     assert not hasattr(CV._candidate(fold, {"teacher_weight": 0.5}, []), "coef_")
+    # Far beyond the chain's last step the secant is not trusted: the last solution.
+    far = [(0.0, first), (1e-3, second)]
+    assert_array_equal(CV._candidate(fold, {"teacher_weight": 1.0}, far).coef_, second.coef_)
     assert not fold.warm_start  # the prepared fold is never changed

@@ -278,3 +278,56 @@ def test_curvature_memory_keeps_the_newest_pairs():
     memory = CurvatureMemory(size=2)
     pairs = [(np.full(2, k), np.full(2, k)) for k in range(5)]
     assert [int(s[0]) for s, _ in memory.newest(pairs)] == [3, 4]
+    assert CurvatureMemory(size=0).newest(pairs) == []
+
+
+def test_a_step_to_a_non_finite_gradient_counts_as_too_long():
+    # f = (x - 3)^2 is finite everywhere, its gradient NaN from x = 1 on: the
+    # solver must stay where the gradient is finite, and return a matching one.
+    def evaluate(x):
+        return float((x[0] - 3.0) ** 2), np.array([2 * (x[0] - 3.0) if x[0] < 1 else math.nan])
+
+    result = minimize_lbfgs(
+        evaluate, np.array([0.0]), max_iter=20, memory=5, stop=gradient_below(0.0)
+    )
+    assert np.all(np.isfinite(result.grad)) and result.x[0] < 1
+    assert (result.fun, result.grad[0]) == (evaluate(result.x)[0], evaluate(result.x)[1][0])
+
+
+def test_line_search_refuses_a_direction_that_does_not_descend():
+    _, _, evaluate = quadratic()
+    x = np.ones(6)
+    f, g = evaluate(x)
+    assert _line_search(evaluate, x, f, g, g, 1.0, 50, 0.0) == (None, None, None, 0)
+    assert _line_search(evaluate, x, f, g, np.full(6, np.nan), 1.0, 50, 0.0)[0] is None
+
+
+def test_no_parameters_and_no_stop():
+    result = minimize_lbfgs(
+        lambda x: (1.0, np.zeros(0)), np.zeros(0), max_iter=5, memory=5, stop=lambda *a: False
+    )
+    assert result.status in (CONVERGED, LINE_SEARCH_FAILED, MAX_ITER)
+
+
+def test_misleading_initial_pairs_are_dropped_for_the_gradient_direction():
+    # f = -log(1 - x) + x^2 is +inf for x >= 1. A pair from another objective
+    # makes H huge: its first step lands far in the infinite region, and three
+    # evaluations cannot bisect back. L-BFGS then drops the pairs and takes the
+    # gradient direction, as L-BFGS-B does.
+    def evaluate(x):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            f = -np.log1p(-x[0]) + x[0] ** 2 if x[0] < 1 else math.inf
+        return float(f), np.array([1.0 / (1.0 - x[0]) + 2 * x[0] if x[0] < 1 else math.nan])
+
+    stale = [(np.array([1e6]), np.array([1.0]))]
+    result = minimize_lbfgs(
+        evaluate,
+        np.array([-2.0]),
+        max_iter=50,
+        memory=5,
+        stop=gradient_below(1e-10),
+        initial_pairs=stale,
+        max_line_search=3,
+    )
+    assert result.status == CONVERGED
+    assert_allclose(result.x, [(1 - math.sqrt(3)) / 2], rtol=1e-8)
