@@ -649,17 +649,8 @@ class DistilledClassifier(TeacherMixin, CallbackSupportMixin, ClassifierMixin, B
                     tol=self.tol,
                     verbose=self.verbose,
                     tasks=tasks,
-                    preconditioner=(
-                        curvature.variables
-                        if curvature is not None and curvature.chosen
-                        else self._preconditioner(
-                            preconditioner_of,
-                            module,
-                            X,
-                            label_weight,
-                            teacher_part,
-                            data.total_weight,
-                        )
+                    preconditioner=self._preconditioner(
+                        preconditioner_of, module, X, label_weight, teacher_part, data.total_weight
                     ),
                     curvature=curvature,
                 )

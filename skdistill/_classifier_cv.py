@@ -172,7 +172,12 @@ n_iter_no_change, epsilon, dtype, device, random_state, verbose
     Warm starts reach the same minimum as the cold fits of ``GridSearchCV``
     to the solver's tolerance ``tol``, so cross-validated scores agree to
     that precision and a different choice happens only between candidates
-    whose scores tie within it.
+    whose scores tie within it. On a very flat objective (a large
+    temperature with nearly uniform teacher answers and a small ``alpha``)
+    ``tol`` holds far from the minimum, where a warm and a cold fit stop at
+    different points and their scores can differ; a smaller ``tol`` brings
+    both to the minimum (a warm start that already meets ``tol`` is replaced
+    by a cold one).
 
     Examples
     --------

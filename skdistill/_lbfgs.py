@@ -45,16 +45,19 @@ class CurvatureMemory:
 
     A cross-validated search fits a chain of neighbouring objectives (the
     same rows, the next teacher weight); the curvature one fit learnt is a
-    good first estimate of the next one's. The chain's first fit chooses the
-    change of variables (:mod:`skdistill._preconditioner`, or None for the
-    parameters themselves) and every later fit keeps it, so the pairs, kept
-    in those variables, stay valid from fit to fit.
+    good first estimate of the next one's. The pairs are kept in the
+    variables of the fit that made them (``variables``: its
+    :class:`skdistill._preconditioner.Preconditioner`, or None for the
+    parameters themselves) and mapped to the next fit's own.
+
+    A fit of the chain whose warm start already meets the tolerance starts
+    again from zero, as a cold fit does: on a very flat objective (a large
+    temperature) ``tol`` holds far from the minimum, wherever the start, and
+    the previous candidate's solution would be scored in this one's place.
     """
 
     pairs: list = field(default_factory=list)
-    #: The change of variables of the chain, once its first fit has chosen it.
     variables: object = None
-    chosen: bool = False
     #: How many of the newest pairs go on to the next fit:
     #: older ones describe objectives further back along the chain.
     size: int = 10
@@ -65,7 +68,24 @@ class CurvatureMemory:
 
     def copy(self):
         """An independent memory holding the same pairs and variables."""
-        return CurvatureMemory(list(self.pairs), self.variables, self.chosen, self.size)
+        return CurvatureMemory(list(self.pairs), self.variables, self.size)
+
+    def pairs_in(self, variables, n_parameters):
+        """The pairs in ``variables``: through the student's parameters, a step
+        as coefficients (``s -> s L``), a gradient difference as gradients
+        (``y -> y L^{-T}``), which keeps ``s . y``; pairs of another size are left out.
+        """
+        pairs = [(s, y) for s, y in self.pairs if s.size == n_parameters]
+        if variables is self.variables:
+            return pairs
+        mapped = []
+        for s, y in pairs:
+            if self.variables is not None:
+                s, y = self.variables.parameters(s), self.variables.parameter_gradient(y)
+            if variables is not None:
+                s, y = variables.theta(s), variables.gradient(y)
+            mapped.append((s, y))
+        return mapped
 
 
 @dataclass
@@ -157,8 +177,10 @@ def _line_search(evaluate, x, f0, g0, direction, step, max_evaluations, f_noise)
 
     Where the objective changes by less than ``f_noise`` (its rounding
     error), sufficient decrease says nothing: a step is also accepted on its
-    slope alone, by the approximate Wolfe conditions of Hager & Zhang (2005),
-    and the search ends once the bracket no longer moves ``x``.
+    slope alone, by the approximate Wolfe conditions of Hager & Zhang (2005);
+    a step whose predicted change of ``f`` is below the noise is extended or
+    shortened by its slope alone; and the search ends once the bracket no
+    longer moves ``x``.
     """
     slope0 = float(g0 @ direction)
     evaluations = 0
@@ -178,13 +200,19 @@ def _line_search(evaluate, x, f0, g0, direction, step, max_evaluations, f_noise)
         f, g = evaluate(x + a * direction)
         return a, f, float(g @ direction), g
 
+    def noisy(trial):
+        # The change of f that the slope predicts for this step is below f's noise:
+        # f cannot tell whether the step went down, and only the slopes decide.
+        return -trial[0] * slope0 <= f_noise
+
     def decreases(trial):
         a, f, slope, _ = trial
-        return (
-            math.isfinite(f)
-            and math.isfinite(slope)
-            and f <= f0 + _SUFFICIENT_DECREASE * a * slope0
-        )
+        if not (math.isfinite(f) and math.isfinite(slope)):
+            return False
+        return f <= f0 + _SUFFICIENT_DECREASE * a * slope0 or (noisy(trial) and f <= f0 + f_noise)
+
+    def higher(trial, other):
+        return not noisy(trial) and trial[1] >= other[1]
 
     def acceptable(trial):
         a, f, slope, _ = trial
@@ -207,7 +235,7 @@ def _line_search(evaluate, x, f0, g0, direction, step, max_evaluations, f_noise)
             trial = trial_at(a)
             if acceptable(trial):
                 return trial
-            if not decreases(trial) or trial[1] >= lo[1]:
+            if not decreases(trial) or higher(trial, lo):
                 hi = trial
             else:
                 if trial[2] * (hi[0] - lo[0]) >= 0:
@@ -221,7 +249,7 @@ def _line_search(evaluate, x, f0, g0, direction, step, max_evaluations, f_noise)
         trial = trial_at(a)
         if acceptable(trial):
             found = trial
-        elif not decreases(trial) or (previous[0] > 0 and trial[1] >= previous[1]):
+        elif not decreases(trial) or (previous[0] > 0 and higher(trial, previous)):
             found = zoom(previous, trial)
         elif trial[2] >= 0:
             found = zoom(trial, previous)
@@ -312,6 +340,7 @@ def minimize_lbfgs(
         return result(0, LINE_SEARCH_FAILED, "non-finite objective at the start")
     if stop(x, f, g):
         return result(0, CONVERGED, "the start meets the tolerance")
+    stalled = False  # an iteration improved nothing, and the estimate was dropped
     for nit in range(1, max_iter + 1):
         direction = history.direction(g)
         if not float(g @ direction) < 0:  # rounding broke the estimate: start it again
@@ -348,7 +377,11 @@ def minimize_lbfgs(
         if stop(x, f, g):
             return result(nit, CONVERGED, "the gradient meets the tolerance")
         # Where f is down to its rounding error the gradient still shows
-        # progress; neither improving is the noise floor.
+        # progress; neither improving is the noise floor, unless the estimate
+        # has gone bad (rounding in a badly conditioned problem): the first
+        # time, drop it and go on along the gradient.
         if reduction <= ftol * max(abs(f), abs(f + reduction), 1.0) and not shrinks:
-            return result(nit, CONVERGED, "neither f nor the gradient decreases")
+            if not history.pairs or stalled:
+                return result(nit, CONVERGED, "neither f nor the gradient decreases")
+            history, stalled = _Memory(memory), True
     return result(max_iter, MAX_ITER, "max_iter reached")

@@ -40,10 +40,13 @@ _FUSED_BLOCK_ROWS = 65536
 _LBFGS_MAX_CORRECTIONS = 50
 _LBFGS_MIN_CORRECTIONS = 10
 _LBFGS_MEMORY_BYTES = 256 * 2**20
-# The objective's rounding error, in units of the training dtype's eps
-# relative to the objective: a loss summed over rows in float32 carries a few
-# eps of error, which the line search must not read as an increase.
+# The objective's rounding error relative to the objective, which the line
+# search must not read as an increase: a loss summed over rows carries a few
+# of the training dtype's eps (float32: 64 eps, 7.6e-6), and far more where
+# logits cancel (features with a large common offset, 1e6: about 1e-12 in
+# float64, 70 eps); at least Hager & Zhang's 1e-6 (CG_DESCENT's default).
 _F_NOISE_EPS = 64
+_F_NOISE_FLOOR = 1e-6
 
 
 def resolve_device(device):
@@ -657,7 +660,8 @@ def fit_lbfgs(
     linear student only) L-BFGS runs on its variables ``theta``, and its
     first trial step is the plain gradient step there. A ``curvature``
     (:class:`skdistill._lbfgs.CurvatureMemory`) gives the correction pairs
-    to start from, when they are in this fit's variables, and gets this fit's.
+    to start from and gets this fit's; a warm start of such a chain that
+    already meets ``tol`` is replaced by a cold one (see there).
 
     ``tasks`` (:class:`skdistill._callbacks.IterationTasks`, or None) gets
     one task per iteration: begun at the iteration's first evaluation of the
@@ -681,10 +685,7 @@ def fit_lbfgs(
     def parameter_gradient(gradient):
         return gradient if preconditioner is None else preconditioner.parameter_gradient(gradient)
 
-    # A chain's pairs are in its variables (CurvatureMemory); others start afresh.
-    initial_pairs = []
-    if curvature is not None and curvature.variables is preconditioner:
-        initial_pairs = [(s, y) for s, y in curvature.pairs if s.shape == start.shape]
+    initial_pairs = [] if curvature is None else curvature.pairs_in(preconditioner, start.size)
 
     accepted = [start]  # the parameters of the last accepted point
 
@@ -710,8 +711,9 @@ def fit_lbfgs(
     # between evaluations and steal the cores from torch's threads (4x slower
     # on two cores).
     work = data.y.shape[0] * parameter_count(module)
-    with single_threaded_blas(), threads_for_work(work, device):
-        result = minimize_lbfgs(
+
+    def minimize(x0, initial_pairs):
+        return minimize_lbfgs(
             evaluate,
             x0,
             max_iter=max_iter,
@@ -719,15 +721,23 @@ def fit_lbfgs(
             stop=lambda x, loss, gradient: gradient_size(gradient) <= tol,
             on_iteration=record,
             first_step=None if preconditioner is None else 1.0,
-            f_noise=_F_NOISE_EPS * torch.finfo(dtype).eps,
+            f_noise=max(_F_NOISE_EPS * torch.finfo(dtype).eps, _F_NOISE_FLOOR),
             max_line_search=50,
             initial_pairs=initial_pairs,
         )
+
+    with single_threaded_blas(), threads_for_work(work, device):
+        result = minimize(x0, initial_pairs)
+        if curvature is not None and result.nit == 0 and np.any(start != 0):
+            # A chain's warm start that meets tol is not trusted (CurvatureMemory):
+            # from zero, as a cold fit.
+            start = np.zeros_like(start)
+            result = minimize(start, [])
     if not (np.isfinite(result.fun) and np.all(np.isfinite(result.grad))):
         raise _non_finite_error(f"after {result.nit} L-BFGS iterations")
     if curvature is not None:
         curvature.pairs = curvature.newest(result.pairs)
-        curvature.variables, curvature.chosen = preconditioner, True
+        curvature.variables = preconditioner
     # At a start that meets tol, the parameters stay exactly as they were.
     final = start if result.nit == 0 else to_parameters(result.x)
     if tasks is not None:  # evaluations after the last accepted step, if any
@@ -736,14 +746,15 @@ def fit_lbfgs(
     history.n_iter = max(result.nit, 1)
     if not history.loss_curve:
         history.loss_curve.append(float(result.fun))
-    # In float32 the line search can stop at the noise floor just short of tol:
-    # only warn when the gradient is clearly above it. The objective that no
-    # longer decreases (CONVERGED by ftol) or a line search that fails with a
-    # gradient far above tol is a stalled search (badly scaled problems, e.g.
-    # a tiny temperature), not a minimum.
+    # In float32 the solver can stop at the noise floor short of tol (neither
+    # f nor the gradient improving, or no step found): only warn when the
+    # gradient is clearly above it. In float64 that floor is far below any
+    # tol, so such a stop above 10 tol is a stalled search (badly scaled or
+    # conditioned problems), not a minimum.
     size = gradient_size(result.grad)
+    noise_floor = (1e3 if dtype == torch.float32 else 10) * tol
     history.converged = size <= 10 * tol or (
-        result.status in (CONVERGED, LINE_SEARCH_FAILED) and size <= 1e3 * tol
+        result.status in (CONVERGED, LINE_SEARCH_FAILED) and size <= noise_floor
     )
     if not history.converged:
         warnings.warn(

@@ -1163,10 +1163,10 @@ def test_fits_are_preconditioned_and_the_gram_matrix_is_computed_once_per_fold(m
     search = DistilledClassifierCV(
         teacher, teacher_weights=[0.0, 0.5], temperatures=[1.0, 2.0], cv=3
     ).fit(X, y, X_star=X_star)
-    # 3 folds x 3 trainings (lambda = 0 shared by the temperatures) and the refit: the
-    # candidates of a fold keep the change of variables of its first (lambda = 0), in
-    # which their curvature pairs are: one build per fold.
-    assert len(built) == 3 + 1
+    # 3 folds x 3 trainings (lambda = 0 shared by the temperatures) and the refit; at
+    # T = 1 the soft term has the labels' curvature, so lambda = 0 and 0.5 share one
+    # preconditioner: two builds per fold.
+    assert len(built) == 3 * 2 + 1
     assert len(grams) == 3 + 1
     assert search.best_estimator_.n_iter_ >= 1
 
