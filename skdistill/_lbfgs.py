@@ -31,8 +31,10 @@ _CURVATURE = 0.9
 #: How far one extension of the step may grow it.
 _MAX_EXTENSION = 4.0
 
-#: Default rounding error of an objective computed in float64, relative to it.
-_FLOAT64_NOISE = 64 * float(np.finfo(np.float64).eps)
+#: Default rounding error of the objective relative to it: Hager & Zhang's
+#: epsilon (CG_DESCENT), far above float64's eps, as cancellation in the
+#: objective's sums can be.
+_F_NOISE = 1e-6
 
 CONVERGED = 0
 MAX_ITER = 1
@@ -278,7 +280,7 @@ def minimize_lbfgs(
     on_iteration=None,
     first_step=None,
     ftol=0.0,
-    f_noise=_FLOAT64_NOISE,
+    f_noise=_F_NOISE,
     max_line_search=50,
     initial_pairs=(),
 ):
@@ -311,8 +313,8 @@ def minimize_lbfgs(
         minimum L-BFGS converges superlinearly, and ``f`` settles to its last
         digit a few iterations before the gradient meets a tight tolerance.
     f_noise : float
-        The objective's rounding error relative to ``max(|f|, 1)``: a small
-        multiple of the ``eps`` of the dtype it is computed in.
+        The objective's rounding error relative to ``max(|f|, 1)``: at least
+        a small multiple of the ``eps`` of the dtype it is computed in.
     max_line_search : int
         Most evaluations of one line search.
     initial_pairs : sequence of (ndarray, ndarray)

@@ -331,3 +331,21 @@ def test_misleading_initial_pairs_are_dropped_for_the_gradient_direction():
     )
     assert result.status == CONVERGED
     assert_allclose(result.x, [(1 - math.sqrt(3)) / 2], rtol=1e-8)
+
+
+def test_slopes_decide_where_the_objective_is_below_its_noise():
+    # A quadratic whose value carries 1e-11 of noise (cancellation in a badly
+    # offset problem), its gradient exact: the solver still drives the
+    # gradient down to 1e-9 instead of stopping where f stops telling.
+    A, b, exact = quadratic(4, 6)
+    rng = np.random.RandomState(0)
+
+    def evaluate(x):
+        f, g = exact(x)
+        return f + 1e-11 * rng.uniform(-1, 1), g
+
+    result = minimize_lbfgs(
+        evaluate, np.zeros(6), max_iter=500, memory=10, stop=gradient_below(1e-9)
+    )
+    assert result.status == CONVERGED and result.message == "the gradient meets the tolerance"
+    assert_allclose(result.x, np.linalg.solve(A, b), rtol=1e-6)

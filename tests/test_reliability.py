@@ -1245,3 +1245,27 @@ class TestClearErrors:
         with pytest.raises(ValueError):
             est.fit(X, Y)
         assert vars(clone(est).set_params(device="cpu").fit(X, Y))["n_features_in_"] == 4
+
+
+def test_float64_fit_of_offset_features_warns_or_reaches_the_optimum():
+    # Features sharing a common offset of 1e6 (timestamps, years): the loss
+    # loses digits to cancellation. The fit must reach LogisticRegression's
+    # objective, or say that it did not.
+    from sklearn.datasets import make_classification
+
+    X_raw, y_raw = make_classification(
+        n_samples=500, n_features=8, n_informative=5, n_redundant=0, random_state=2
+    )
+    X_off = X_raw + 1e6
+
+    def objective(coef, intercept):
+        z = X_off @ coef.ravel() + intercept[0]
+        return np.mean(np.logaddexp(0, z) - y_raw * z) + (coef**2).sum() / (2 * len(y_raw))
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        got = DistilledClassifier(dtype="float64").fit(X_off, y_raw)
+    reference = LogisticRegression(tol=1e-8, max_iter=10000).fit(X_off, y_raw)
+    warned = any(issubclass(w.category, ConvergenceWarning) for w in caught)
+    gap = objective(got.coef_, got.intercept_) - objective(reference.coef_, reference.intercept_)
+    assert warned or gap <= 1e-3

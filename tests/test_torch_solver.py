@@ -490,3 +490,25 @@ def test_predict_logits_chunks(monkeypatch):
         0,
         2,
     )
+
+
+def test_a_chain_start_that_meets_tol_is_replaced_by_a_cold_one():
+    # Outside a chain a start that meets tol is kept as it is; in a chain
+    # (a CurvatureMemory) it says nothing about this objective's minimum, and
+    # the fit starts from zero as a cold fit does.
+    from skdistill._lbfgs import CurvatureMemory
+
+    _, data = make_data(40, 3, 3, with_teacher=False)
+    settings = solver.LossSettings(alpha=1.0, temperature=1.0, kind=DISTILL, epsilon=1e-6)
+    kept, chained, cold = (random_linear_module(3, 3) for _ in range(3))
+    start = kept.weight.detach().clone()
+    solver.fit_lbfgs(kept, data, settings, max_iter=50, tol=1e3, verbose=0)
+    assert torch.equal(kept.weight.detach(), start)
+    solver.fit_lbfgs(
+        chained, data, settings, max_iter=50, tol=1e3, verbose=0, curvature=CurvatureMemory()
+    )
+    with torch.no_grad():
+        cold.weight.zero_(), cold.bias.zero_()
+    solver.fit_lbfgs(cold, data, settings, max_iter=50, tol=1e3, verbose=0)
+    assert torch.equal(chained.weight.detach(), cold.weight.detach())
+    assert torch.equal(chained.bias.detach(), cold.bias.detach())
