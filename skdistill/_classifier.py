@@ -472,12 +472,15 @@ class DistilledClassifier(TeacherMixin, CallbackSupportMixin, ClassifierMixin, B
         )
         return self
 
-    def _prepare(self, X, y, X_star, privileged_mask, teacher_output, sample_weight):
+    def _prepare(
+        self, X, y, X_star, privileged_mask, teacher_output, sample_weight, *, targets_checked=False
+    ):
         """Validate one fit's data and turn the teacher into aligned logits, once.
 
         Everything here is independent of the teacher weight and the
         temperature, so cross-validated searches prepare a fold once for all
-        their candidates (:class:`PreparedProblem`).
+        their candidates (:class:`PreparedProblem`); ``targets_checked`` says
+        that ``y`` is a part of labels already found fit for classification.
         """
         self._check_instances()
         kind = student_kind(self.student)
@@ -493,7 +496,8 @@ class DistilledClassifier(TeacherMixin, CallbackSupportMixin, ClassifierMixin, B
             )
         else:
             X, y = validate_data(self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32])
-        check_classification_targets(y)
+        if not targets_checked:
+            check_classification_targets(y)
         classes, y_encoded = np.unique(y, return_inverse=True)
         if len(classes) < 2:
             raise ValueError(

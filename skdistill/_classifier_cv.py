@@ -434,6 +434,7 @@ n_iter_no_change, epsilon, dtype, device, random_state, verbose
             None if answers is None else problem["mask"][train],
             None if answers is None else answers[train],
             problem["sample_weight"][train],
+            targets_checked=True,  # y was checked by fit
         )
         if prepared.kind == LINEAR and self.scoring in (None, "accuracy"):
             scorer = _LinearAccuracy(X_test, fold)
