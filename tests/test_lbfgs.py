@@ -40,6 +40,13 @@ def rosenbrock(x):
     return f, g
 
 
+def barrier(x):
+    """f(x) = -log(1 - x) + x^2, +inf for x >= 1; its minimum is at (1 - sqrt(3)) / 2."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f = -np.log1p(-x[0]) + x[0] ** 2 if x[0] < 1 else math.inf
+    return float(f), np.array([1.0 / (1.0 - x[0]) + 2 * x[0] if x[0] < 1 else math.nan])
+
+
 def logistic(seed=0):
     rng = np.random.RandomState(seed)
     X = rng.normal(size=(200, 5)) * np.array([1.0, 10.0, 0.1, 3.0, 1.0])
@@ -117,14 +124,9 @@ def test_line_search_meets_the_strong_wolfe_conditions(function, step):
 
 
 def test_line_search_backs_off_a_region_where_the_objective_is_infinite():
-    # f(x) = -log(1 - x) + x^2 is +inf for x >= 1; the first trial lands there.
-    def evaluate(x):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            f = -np.log1p(-x[0]) + x[0] ** 2 if x[0] < 1 else math.inf
-        return float(f), np.array([1.0 / (1.0 - x[0]) + 2 * x[0] if x[0] < 1 else math.nan])
-
+    # The first trial step lands where the barrier is infinite.
     result = minimize_lbfgs(
-        evaluate,
+        barrier,
         np.array([-2.0]),
         max_iter=50,
         memory=5,
@@ -310,18 +312,12 @@ def test_no_parameters_and_no_stop():
 
 
 def test_misleading_initial_pairs_are_dropped_for_the_gradient_direction():
-    # f = -log(1 - x) + x^2 is +inf for x >= 1. A pair from another objective
-    # makes H huge: its first step lands far in the infinite region, and three
-    # evaluations cannot bisect back. L-BFGS then drops the pairs and takes the
-    # gradient direction, as L-BFGS-B does.
-    def evaluate(x):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            f = -np.log1p(-x[0]) + x[0] ** 2 if x[0] < 1 else math.inf
-        return float(f), np.array([1.0 / (1.0 - x[0]) + 2 * x[0] if x[0] < 1 else math.nan])
-
+    # A pair from another objective makes H huge: its first step lands far where
+    # the barrier is infinite, and three evaluations cannot bisect back. L-BFGS
+    # then drops the pairs and takes the gradient direction, as L-BFGS-B does.
     stale = [(np.array([1e6]), np.array([1.0]))]
     result = minimize_lbfgs(
-        evaluate,
+        barrier,
         np.array([-2.0]),
         max_iter=50,
         memory=5,
