@@ -94,6 +94,36 @@ class PreparedProblem:
         return label_weight, teacher_part, soft_targets
 
 
+def _representable_weights(label_weight, teacher_part, alpha, dtype):
+    """Row weights the training ``dtype`` holds, with ``alpha`` scaled alike.
+
+    The data term is divided by the total weight, the penalty is
+    ``alpha / (2 W) ||coef||^2``: scaling every weight and ``alpha`` by one
+    factor leaves the objective unchanged. Weights beyond float32's range
+    (1e40, or 1e-300 underflowing to zero) are scaled so that the largest is
+    one; others are left exactly as given.
+    """
+    weights = label_weight + (0.0 if teacher_part is None else teacher_part)
+    largest = float(np.max(weights))
+    limit = float(np.finfo(dtype).max) ** 0.5
+    penalty = alpha / float(np.sum(weights))  # what the objective holds, whatever the scale
+    if not penalty <= limit:
+        remedy = "Use dtype='float64', or scale" if np.dtype(dtype) == np.float32 else "Scale"
+        raise ValueError(
+            f"alpha={alpha!r} over the total sample_weight ({float(np.sum(weights)):g}) is a "
+            f"penalty of {penalty:.3g}, beyond what dtype={np.dtype(dtype).name!r} can train "
+            f"with. {remedy} sample_weight up (alpha acts relative to it)."
+        )
+    if 1.0 / limit <= largest <= limit:
+        return label_weight, teacher_part, alpha
+    scale = 1.0 / largest
+    return (
+        label_weight * scale,
+        None if teacher_part is None else teacher_part * scale,
+        alpha * scale,
+    )
+
+
 class DistilledClassifier(TeacherMixin, CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     """Softmax student distilled from a fitted teacher (Grabovoy & Strijov, 2021).
 
@@ -609,9 +639,12 @@ class DistilledClassifier(TeacherMixin, CallbackSupportMixin, ClassifierMixin, B
         # Small problems run on one thread throughout: a pool woken up for
         # each conversion or product costs more than it computes.
         work = X.shape[0] * solver.parameter_count(module)
+        label_weight, teacher_part, alpha = _representable_weights(
+            label_weight, teacher_part, self.alpha, np.dtype(self.dtype)
+        )
         with solver.threads_for_work(work, device):
             settings = solver.LossSettings(
-                alpha=self.alpha, temperature=self.temperature, kind=self.loss, epsilon=self.epsilon
+                alpha=alpha, temperature=self.temperature, kind=self.loss, epsilon=self.epsilon
             )
             # A warm start continues the previous random stream (as MLPClassifier
             # does), so that one-epoch fits do not all shuffle the same way; a copy,
@@ -654,7 +687,12 @@ class DistilledClassifier(TeacherMixin, CallbackSupportMixin, ClassifierMixin, B
                     verbose=self.verbose,
                     tasks=tasks,
                     preconditioner=self._preconditioner(
-                        preconditioner_of, module, X, label_weight, teacher_part, data.total_weight
+                        preconditioner_of,
+                        module,
+                        X,
+                        label_weight,
+                        teacher_part,
+                        alpha / data.total_weight,
                     ),
                     curvature=curvature,
                 )
@@ -696,9 +734,7 @@ class DistilledClassifier(TeacherMixin, CallbackSupportMixin, ClassifierMixin, B
                 "_optimizer_state": optimizer_state,
             }
 
-    def _preconditioner(
-        self, preconditioner_of, module, X, label_weight, teacher_part, total_weight
-    ):
+    def _preconditioner(self, preconditioner_of, module, X, label_weight, teacher_part, penalty):
         """The linear student's change of variables for L-BFGS, or None where it does not pay."""
         if not getattr(module, "is_linear_student", False):
             return None
@@ -714,7 +750,7 @@ class DistilledClassifier(TeacherMixin, CallbackSupportMixin, ClassifierMixin, B
         return preconditioner_of(
             self.fit_intercept,
             scale=scale,
-            penalty=self.alpha / total_weight,
+            penalty=penalty,
             n_rows=n_rows,
             floor=_preconditioner.curvature_floor(np.dtype(self.dtype)),
         )

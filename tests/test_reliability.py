@@ -1269,3 +1269,29 @@ def test_float64_fit_of_offset_features_warns_or_reaches_the_optimum():
     warned = any(issubclass(w.category, ConvergenceWarning) for w in caught)
     gap = objective(got.coef_, got.intercept_) - objective(reference.coef_, reference.intercept_)
     assert warned or gap <= 1e-3
+
+
+@pytest.mark.parametrize("factor", [1e40, 1e-30])
+def test_weights_beyond_float32_are_scaled_with_alpha(factor):
+    # The objective is the same when the weights and alpha scale together; float32
+    # cannot hold the weights themselves, so training scales both back.
+    from sklearn.datasets import make_classification
+
+    X_w, y_w = make_classification(
+        n_samples=300, n_features=6, n_informative=4, n_classes=3, random_state=0
+    )
+    weights = np.random.RandomState(0).uniform(0.5, 2.0, size=300)
+    reference = DistilledClassifier(tol=1e-6, max_iter=1000).fit(X_w, y_w, sample_weight=weights)
+    scaled = DistilledClassifier(alpha=factor, tol=1e-6, max_iter=1000).fit(
+        X_w, y_w, sample_weight=weights * factor
+    )
+    assert_allclose(scaled.coef_, reference.coef_, atol=1e-3)
+
+
+def test_a_penalty_beyond_float32_names_alpha_and_sample_weight():
+    weights = np.full(N, 1e-30)  # a penalty of 1.7e28: beyond float32, within float64
+    with pytest.raises(
+        ValueError, match=r"alpha=1\.0 over the total sample_weight .* dtype='float64'"
+    ):
+        DistilledClassifier().fit(X, Y, sample_weight=weights)
+    DistilledClassifier(dtype="float64").fit(X, Y, sample_weight=weights)
