@@ -107,7 +107,9 @@ def _representable_weights(label_weight, teacher_part, alpha, dtype):
     largest = float(np.max(weights))
     limit = float(np.finfo(dtype).max) ** 0.5
     penalty = alpha / float(np.sum(weights))  # what the objective holds, whatever the scale
-    if not penalty <= limit:
+    # A huge penalty keeps the coefficients tiny, so its products with them stay
+    # finite: only a penalty at the dtype's very range cannot be trained with.
+    if not penalty <= float(np.finfo(dtype).max) * 1e-3:
         remedy = "Use dtype='float64', or scale" if np.dtype(dtype) == np.float32 else "Scale"
         raise ValueError(
             f"alpha={alpha!r} over the total sample_weight ({float(np.sum(weights)):g}) is a "

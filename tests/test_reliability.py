@@ -1289,9 +1289,12 @@ def test_weights_beyond_float32_are_scaled_with_alpha(factor):
 
 
 def test_a_penalty_beyond_float32_names_alpha_and_sample_weight():
-    weights = np.full(N, 1e-30)  # a penalty of 1.7e28: beyond float32, within float64
+    weights = np.full(N, 1e-300)  # a penalty of 1.7e298: beyond float32, within float64
     with pytest.raises(
         ValueError, match=r"alpha=1\.0 over the total sample_weight .* dtype='float64'"
     ):
         DistilledClassifier().fit(X, Y, sample_weight=weights)
     DistilledClassifier(dtype="float64").fit(X, Y, sample_weight=weights)
+    # A penalty of 1.7e28 keeps the coefficients tiny; float32 trains with it.
+    tiny = DistilledClassifier().fit(X, Y, sample_weight=np.full(N, 1e-30))
+    assert np.all(np.abs(tiny.coef_) < 1e-20) and np.all(np.isfinite(tiny.intercept_))
