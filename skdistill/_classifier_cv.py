@@ -30,7 +30,7 @@ from ._losses import LOSSES
 from ._search import candidates, check_grid, fold_scorer, folds, run_search
 from ._students import LINEAR, VALIDATED_DTYPES, LinearStudent
 from ._teacher import TeacherAnswers, align_teacher_columns, classification_logits
-from ._torch_solver import resolve_device
+from ._torch_solver import logit_columns, resolve_device
 from ._torch_utils import threads_for_work
 
 #: Parameters handed unchanged to every DistilledClassifier of the search.
@@ -484,8 +484,7 @@ n_iter_no_change, epsilon, dtype, device, random_state, verbose
         """One thread limit for all the linear candidates of a fold (each fit would set its own)."""
         if prepared.kind != LINEAR:
             return contextlib.nullcontext()
-        n_classes = len(prepared.classes)
-        n_parameters = (1 if n_classes == 2 else n_classes) * (prepared.X.shape[1] + 1)
+        n_parameters = logit_columns(len(prepared.classes)) * (prepared.X.shape[1] + 1)
         return threads_for_work(prepared.X.shape[0] * n_parameters, resolve_device(self.device))
 
     @staticmethod

@@ -342,32 +342,33 @@ def minimize_lbfgs(
         return result(0, LINE_SEARCH_FAILED, "non-finite objective at the start")
     if stop(x, f, g):
         return result(0, CONVERGED, "the start meets the tolerance")
+
+    def search(direction):
+        # The quasi-Newton step comes scaled; a first step along the gradient does not.
+        if history.pairs:
+            trial = 1.0
+        else:
+            trial = float(first_step) if first_step is not None else _unit_length(direction)
+        nonlocal nfev
+        step, f_new, g_new, evaluations = _line_search(
+            evaluate, x, f, g, direction, trial, max_line_search, f_noise * max(abs(f), 1.0)
+        )
+        nfev += evaluations
+        return step, f_new, g_new
+
     stalled = False  # an iteration improved nothing, and the estimate was dropped
     for nit in range(1, max_iter + 1):
         direction = history.direction(g)
         if not float(g @ direction) < 0:  # rounding broke the estimate: start it again
             history = _Memory(memory)
             direction = -g
-        if history.pairs:
-            step = 1.0
-        elif first_step is not None:
-            step = float(first_step)
-        else:
-            step = _unit_length(direction)
-        step, f_new, g_new, evaluations = _line_search(
-            evaluate, x, f, g, direction, step, max_line_search, f_noise * max(abs(f), 1.0)
-        )
-        nfev += evaluations
+        step, f_new, g_new = search(direction)
         if step is None and history.pairs:
             # The estimate (perhaps another objective's pairs) led nowhere: as
             # L-BFGS-B does, drop it and try the gradient direction once more.
             history = _Memory(memory)
             direction = -g
-            step = first_step if first_step is not None else _unit_length(direction)
-            step, f_new, g_new, evaluations = _line_search(
-                evaluate, x, f, g, direction, step, max_line_search, f_noise * max(abs(f), 1.0)
-            )
-            nfev += evaluations
+            step, f_new, g_new = search(direction)
         if step is None:
             return result(nit - 1, LINE_SEARCH_FAILED, "no step met the Wolfe conditions")
         s = step * direction

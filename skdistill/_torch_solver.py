@@ -706,12 +706,6 @@ def fit_lbfgs(
             accepted[0] = to_parameters(x)
             tasks.end(lambda: module_snapshot(module, accepted[0]))
 
-    x0 = start if preconditioner is None else preconditioner.theta(start)
-    # The solver's own vector work is tiny; numpy's BLAS threads would only spin
-    # between evaluations and steal the cores from torch's threads (4x slower
-    # on two cores).
-    work = data.y.shape[0] * parameter_count(module)
-
     def minimize(x0, initial_pairs):
         return minimize_lbfgs(
             evaluate,
@@ -726,12 +720,17 @@ def fit_lbfgs(
             initial_pairs=initial_pairs,
         )
 
+    x0 = start if preconditioner is None else preconditioner.theta(start)
+    # The solver's own vector work is tiny; numpy's BLAS threads would only spin
+    # between evaluations and steal the cores from torch's threads (4x slower
+    # on two cores).
+    work = data.y.shape[0] * parameter_count(module)
     with single_threaded_blas(), threads_for_work(work, device):
         result = minimize(x0, initial_pairs)
         if curvature is not None and result.nit == 0 and np.any(start != 0):
             # A chain's warm start that meets tol is not trusted (CurvatureMemory):
             # from zero, as a cold fit.
-            start = np.zeros_like(start)
+            start = accepted[0] = np.zeros_like(start)
             result = minimize(start, [])
     if not (np.isfinite(result.fun) and np.all(np.isfinite(result.grad))):
         raise _non_finite_error(f"after {result.nit} L-BFGS iterations")
